@@ -1,0 +1,57 @@
+"""dyngrad: a deep-learning framework on NumPy with a dynamic graph and PyTorch's API."""
+
+from __future__ import annotations
+
+from . import dtypes as _dtypes
+from .device import device
+from .dtypes import (
+    bool_ as bool,  # noqa: A004 - PyTorch's names shadow builtins inside this namespace only
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from .tensor import Size, Tensor, is_tensor
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from . import autograd
+from .creation import *  # noqa: F403
+from .random import *  # noqa: F403
+from .ops.elementwise import *  # noqa: F403
+from .ops.reduction import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
+from .ops.indexing import *  # noqa: F403
+from .ops.linalg import *  # noqa: F403
+
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+
+__version__ = "0.1.0"
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def is_storage(obj) -> bool:
+    return False
+
+
+del _dtypes

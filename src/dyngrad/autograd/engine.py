@@ -1,0 +1,316 @@
+"""The engine: run the backward graph from some outputs, by dependency counting.
+
+1. Walk the graph from the roots (iteratively) and count, for each node, the edges that lead to it.
+2. Start from the roots; a node runs once every gradient it waits for has arrived (its count is 0).
+   Running a node means: tensor hooks on its incoming gradients, then its ``backward``, whose
+   results are summed into the buffers of the nodes it points to.
+3. Leaves are ``AccumulateGrad`` nodes, which add into ``tensor.grad``; ``grad()`` instead captures
+   the gradients of the requested inputs and only runs the nodes that lead to them.
+A node's saved tensors are dropped as soon as it has run, unless ``retain_graph``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Sequence
+
+import numpy as np
+
+from . import grad_mode
+from .function import Node
+from ..tensor import Tensor, _wrap
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the gradient that reaches it into ``tensor.grad``."""
+
+    def __init__(self, tensor: Tensor):
+        self._var = weakref.ref(tensor)
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    @property
+    def variable(self) -> Tensor | None:
+        return self._var()
+
+    def _release(self) -> None:
+        pass  # shared by every graph the leaf takes part in
+
+
+def _store_grad(t: Tensor, g: Tensor, create_graph: bool, handed_out: set) -> None:
+    """Add ``g`` into ``t.grad``. A gradient array that is a view, or that went to another tensor
+    in this pass, is copied first: in-place edits of one ``.grad`` must never reach another."""
+    if g._data.dtype != t._data.dtype:
+        g = _wrap(g._data.astype(t._data.dtype))
+    old = t._grad
+    if old is None:
+        if create_graph:
+            t._grad = g
+            return
+        data = g._data
+        if id(data) in handed_out or data.base is not None:
+            data = data.copy()
+        handed_out.add(id(data))
+        t._grad = _wrap(data)
+    elif create_graph or old._requires_grad:
+        t._grad = old + g
+    else:
+        np.add(old._data, g._data, out=old._data)
+
+
+def _sum(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
+    return a + b if create_graph else _wrap(a._data + b._data)
+
+
+def _graph_order(roots: list[Node]) -> dict:
+    """Count, for every node reachable from ``roots``, the edges that point to it."""
+    deps: dict = {}
+    stack = list(dict.fromkeys(roots))
+    visited = set(stack)
+    while stack:
+        for e in stack.pop()._edges:
+            if e is not None:
+                child = e[0]
+                deps[child] = deps.get(child, 0) + 1
+                if child not in visited:
+                    visited.add(child)
+                    stack.append(child)
+    return deps
+
+
+def _leading_to(roots: list[Node], deps: dict, targets: set) -> set:
+    """The nodes whose backward must run for some target to get its gradient."""
+    pending = dict(deps)
+    order = []
+    ready = [r for r in dict.fromkeys(roots) if pending.get(r, 0) == 0]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for e in node._edges:
+            if e is not None:
+                pending[e[0]] -= 1
+                if pending[e[0]] == 0:
+                    ready.append(e[0])
+    needed: set = set()
+    for node in reversed(order):
+        for e in node._edges:
+            if e is not None and (e[0] in targets or e[0] in needed):
+                needed.add(node)
+                break
+    return needed
+
+
+def _apply_pre_hooks(node: Node, buf: list) -> None:
+    for nr, hooks in node._pre_hooks.items():
+        if nr == -1:
+            for h in list(hooks):
+                r = h(tuple(buf))
+                if r is not None:
+                    buf[:] = list(r)
+            continue
+        for h in list(hooks):
+            if buf[nr] is not None:
+                r = h(buf[nr])
+                if r is not None:
+                    buf[nr] = r
+
+
+def run_backward(
+    roots: Sequence[tuple],
+    root_grads: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: Sequence[tuple] | None = None,
+) -> list | None:
+    """Propagate ``root_grads`` from the edges ``roots``. Without ``targets``, accumulate into the
+    leaves' ``.grad``; with them (a list of edges), return their gradients instead."""
+    root_nodes = [e[0] for e in roots]
+    deps = _graph_order(root_nodes)
+    capture = None
+    needed = None
+    if targets is not None:
+        capture = {}
+        for i, (node, nr) in enumerate(targets):
+            capture.setdefault(node, []).append((nr, i))
+        needed = _leading_to(root_nodes, deps, set(capture))
+    captured: list = [None] * (len(targets) if targets is not None else 0)
+
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, root_grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_out
+        buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
+    ready = [n for n in dict.fromkeys(root_nodes) if n not in deps]
+    handed_out: set = set()
+    prev_mode = grad_mode.enabled
+    grad_mode.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, None)
+            if buf is None:
+                buf = [None] * node._n_out
+            if node._pre_hooks:
+                _apply_pre_hooks(node, buf)
+            if node._retain:
+                for nr, ref in node._retain.items():
+                    t = ref()
+                    if t is not None and buf[nr] is not None:
+                        _store_grad_retained(t, buf[nr], create_graph)
+            if capture is not None and node in capture:
+                for nr, i in capture[node]:
+                    captured[i] = buf[nr]
+            if type(node) is AccumulateGrad:
+                if capture is None and buf[0] is not None:
+                    t = node._var()
+                    if t is not None:
+                        _store_grad(t, buf[0], create_graph, handed_out)
+                continue
+            if needed is not None and node not in needed:
+                continue
+            edges = node._edges
+            if all(g is None for g in buf):
+                grads = (None,) * len(edges)
+            else:
+                grads = node._backward(buf)
+                if len(grads) != len(edges):
+                    raise RuntimeError(
+                        f"function {node.name()} returned an incorrect number of gradients "
+                        f"(expected {len(edges)}, got {len(grads)})"
+                    )
+                if node._post_hooks:
+                    for h in node._post_hooks:
+                        h(grads, tuple(buf))
+            if not retain_graph:
+                node._release()
+            for e, g in zip(edges, grads):
+                if e is None:
+                    continue
+                child, nr = e
+                if g is not None:
+                    b = buffers.get(child)
+                    if b is None:
+                        b = buffers[child] = [None] * child._n_out
+                    b[nr] = g if b[nr] is None else _sum(b[nr], g, create_graph)
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0 and (needed is None or child in needed or child in capture):
+                    ready.append(child)
+    finally:
+        grad_mode.enabled = prev_mode
+    return captured if targets is not None else None
+
+
+def _store_grad_retained(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    # a retained non-leaf gradient is the tensor's own copy, as in PyTorch
+    if t._grad is None:
+        t._grad = g if create_graph else _wrap(g._data.copy())
+    else:
+        t._grad = _sum(t._grad, g, create_graph)
+
+
+def _make_grads(outputs: Sequence[Tensor], grads: Sequence, what: str) -> list[Tensor]:
+    result = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if not out._requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs ({what} got an output "
+                    f"of shape {list(out.shape)}; pass a gradient of that shape)"
+                )
+            g = _wrap(np.ones(out._data.shape, out._data.dtype))
+        elif not isinstance(g, Tensor):
+            g = _wrap(np.asarray(g, dtype=out._data.dtype))
+        elif g._data.shape != out._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                f"has a shape of {out.shape}."
+            )
+        result.append(g)
+    return result
+
+
+def _as_seq(x) -> list:
+    if isinstance(x, Tensor):
+        return [x]
+    if x is None:
+        return [None]
+    return list(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves (or only of
+    ``inputs``)."""
+    outputs = _as_seq(tensors)
+    grads = _as_seq(grad_tensors) if grad_tensors is not None else [None] * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(grads)} gradients for {len(outputs)} tensors")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _make_grads(outputs, grads, "backward")
+    roots = [t._edge() for t in outputs]
+    if inputs is None:
+        run_backward(roots, grads, retain_graph, create_graph)
+        return
+    inputs = _as_seq(inputs)
+    if not inputs:
+        raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty")
+    found = run_backward(roots, grads, retain_graph, create_graph, [t._edge() for t in inputs])
+    handed_out: set = set()
+    for t, g in zip(inputs, found):
+        if g is not None:
+            _store_grad(t, g, create_graph, handed_out)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs`` (nothing goes into ``.grad``)."""
+    if is_grads_batched:
+        raise NotImplementedError("dyngrad does not implement autograd.grad(is_grads_batched=True) yet")
+    outs = _as_seq(outputs)
+    ins = _as_seq(inputs)
+    grads = _as_seq(grad_outputs) if grad_outputs is not None else [None] * len(outs)
+    if len(grads) != len(outs):
+        raise RuntimeError(
+            f"grad_outputs has {len(grads)} tensors but outputs has {len(outs)}; they must match"
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _make_grads(outs, grads, "grad")
+    found = run_backward(
+        [t._edge() for t in outs], grads, retain_graph, create_graph, [t._edge() for t in ins]
+    )
+    result = []
+    for i, (t, g) in enumerate(zip(ins, found)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior."
+                )
+            if materialize_grads:
+                g = _wrap(np.zeros_like(t._data))
+        elif g._data.dtype != t._data.dtype:
+            g = g.to(t.dtype)
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,411 @@
+"""Graph nodes. ``Op`` is the base of every primitive: ``forward`` on NumPy arrays, ``backward`` on
+Tensors (so a backward is itself differentiable). ``Function`` is the user-facing custom op."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import grad_mode
+from ..tensor import Tensor, _wrap
+
+_new = object.__new__
+
+
+class _AllFalse:
+    """needs_input_grad when nothing is recorded: False at every index."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        return False
+
+    def __iter__(self):
+        return iter(())
+
+    def __bool__(self):
+        return False
+
+
+NO_GRAD = _AllFalse()
+
+
+class Node:
+    """A node of the backward graph: a tensor's ``grad_fn``.
+
+    ``_edges[i]`` is where the gradient of forward input ``i`` goes: ``(node, output_nr)``, or
+    None when that input needs no gradient."""
+
+    _edges: tuple = ()
+    _saved: tuple = ()
+    _saved_versions: tuple = ()
+    _n_out = 1
+    _pre_hooks = None  # {output_nr: [hook]}: tensor hooks, may replace the gradient
+    _retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
+    _post_hooks = None  # [hook(grad_inputs, grad_outputs)]
+    _freed = False
+    needs_input_grad: Any = NO_GRAD
+    save_output = False  # an Op whose backward uses its output sets this
+    stateless = False  # an Op that keeps nothing for backward: it can run again after release
+    _out = None
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self._edges)
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return _RemovableHandle(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node's backward and may replace the gradients."""
+        return self._add_pre_hook(-1, fn)
+
+    def _add_pre_hook(self, output_nr: int, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        hooks.append(fn)
+        return _RemovableHandle(hooks, fn)
+
+    # --- saved tensors -------------------------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        self._saved = tensors
+        self._saved_versions = tuple(t._version if t is not None else 0 for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise _freed_error(self)
+        for t, v in zip(self._saved, self._saved_versions):
+            if t is not None and t._version != v:
+                raise _version_error(self, t, v)
+        return self._saved
+
+    @property
+    def output(self) -> Tensor:
+        """The op's (first) output, for backward formulas; connected to the graph so that a
+        backward run with ``create_graph`` can be differentiated again."""
+        if self._freed:
+            raise _freed_error(self)
+        vc = self._out_vc
+        if vc[0] != self._out_ver:
+            raise _version_error(self, None, self._out_ver, vc[0])
+        t = _wrap(self._out)
+        if grad_mode.enabled:
+            t._requires_grad = True
+            t.grad_fn = self
+        return t
+
+    def _release(self) -> None:
+        """Drop what backward needed (saved tensors and whatever the op kept on itself): called
+        once the node has run, unless retain_graph. The graph's shape stays for inspection."""
+        if self.stateless:
+            return
+        d = self.__dict__
+        edges = d.get("_edges", ())
+        n_out = d.get("_n_out", 1)
+        d.clear()
+        self._edges = edges
+        self._n_out = n_out
+        self._freed = True
+
+    def _backward(self, grads: tuple) -> tuple:
+        """Called by the engine with one gradient (or None) per output; returns one per input."""
+        if self._freed:
+            raise _freed_error(self)
+        if self._n_out == 1:
+            result = self.backward(grads[0])
+        else:
+            result = self.backward(*grads)
+        if type(result) is not tuple:
+            result = (result,)
+        return result
+
+    def backward(self, *grads):
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+
+class _RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, fn):
+        self._hooks = hooks
+        self._fn = fn
+
+    def remove(self) -> None:
+        if any(h is self._fn for h in self._hooks):
+            self._hooks.remove(self._fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _freed_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (or to use saved tensors of "
+        f"{node.name()} after they were freed). Saved intermediate values of the graph are freed "
+        "when you call .backward() or autograd.grad(). Pass retain_graph=True the first time if "
+        "you need to backward through the graph a second time."
+    )
+
+
+def _version_error(node: Node, t, expected: int, got: int | None = None) -> RuntimeError:
+    what = f"a tensor of shape {list(t.shape)} and dtype {t.dtype}" if t is not None else "its output"
+    if got is None:
+        got = t._version
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {what}, saved by {node.name()}, is at version {got}; expected version "
+        f"{expected} instead."
+    )
+
+
+class Op(Node):
+    """Base of the primitives. Subclasses define ``forward(self, *inputs, **params)``, which reads
+    input arrays as ``x._data`` and returns an ndarray (or a tuple of them), and
+    ``backward(self, *grad_outputs)`` written with dyngrad ops, returning one gradient (or None)
+    per positional input. Non-tensor settings go in keyword arguments."""
+
+    is_view = False  # forward returns a view of input 0: the output shares its version counter
+
+    def _backward(self, grads: tuple) -> tuple:
+        result = Node._backward(self, grads)
+        missing = len(self._edges) - len(result)
+        # positional settings (dims, flags) after the tensors need no gradient of their own
+        return result + (None,) * missing if missing > 0 else result
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        node = _new(cls)
+        record = False
+        if grad_mode.enabled:
+            needs = []
+            for a in args:
+                r = isinstance(a, Tensor) and a._requires_grad
+                needs.append(r)
+                record = record or r
+            if record:
+                node.needs_input_grad = tuple(needs)
+        out = node.forward(*args, **kwargs)
+        if type(out) is tuple:
+            return _wrap_outputs(node, out, record, args)
+        t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+        if cls.is_view:
+            _make_view(t, args[0])
+        if record and out.dtype.kind == "f":
+            node._edges = tuple(
+                (a._edge() if n else None) for a, n in zip(args, node.needs_input_grad)
+            )
+            t._requires_grad = True
+            t.grad_fn = node
+            if cls.save_output:
+                node._out = t._data
+                node._out_vc = t._vc_get()
+                node._out_ver = node._out_vc[0]
+        return t
+
+
+def _make_view(t: Tensor, src: Tensor) -> None:
+    base = src._base if src._base is not None else src
+    t._base = base
+    t._vc = base._vc_get()
+
+
+def _wrap_outputs(node: Node, outs: tuple, record: bool, args: tuple) -> tuple:
+    node._n_out = len(outs)
+    results = []
+    for i, o in enumerate(outs):
+        t = _wrap(o if type(o) is np.ndarray else np.asarray(o))
+        if type(node).is_view:
+            _make_view(t, args[0])
+        if record and t._data.dtype.kind == "f":
+            t._requires_grad = True
+            t.grad_fn = node
+            t._output_nr = i
+        results.append(t)
+    if record:
+        node._edges = tuple((a._edge() if n else None) for a, n in zip(args, node.needs_input_grad))
+    return tuple(results)
+
+
+def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
+    """Run the primitive ``cls`` on ``x`` and write the result into ``x``'s own memory.
+
+    The graph then sees ``x`` as the op's output; a saved copy of the old ``x`` is made only when
+    the op kept it for its backward."""
+    rec = grad_mode.enabled and (
+        x._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    )
+    if rec and x.grad_fn is None and x._requires_grad:
+        raise RuntimeError(
+            f"a leaf Variable that requires grad is being used in an in-place operation "
+            f"({cls.__name__.lower()}_); wrap it in dyngrad.no_grad() or use the out-of-place op"
+        )
+    if rec and x._base is not None and (x._base._requires_grad or x._requires_grad):
+        from ..ops.inplace_view import apply_inplace_on_view
+
+        return apply_inplace_on_view(cls, x, *args, **kwargs)
+    if not rec:
+        node = _new(cls)
+        out = node.forward(x, *args, **kwargs)
+        _write_into(x, out, cls)
+        x._bump()
+        return x
+    old = x._alias()
+    y = cls.apply(old, *args, **kwargs)
+    node = y.grad_fn
+    if any(s is old for s in node._saved):
+        # the op needs the value before the write: keep a private copy of it
+        old._data = old._data.copy()
+        old._vc = [0]
+        node._saved_versions = tuple(
+            0 if s is old else v for s, v in zip(node._saved, node._saved_versions)
+        )
+    _write_into(x, y._data, cls)
+    x._bump()
+    x.grad_fn = node
+    x._output_nr = 0
+    x._requires_grad = True
+    if node._out is not None:
+        node._out = x._data
+        node._out_vc = x._vc
+        node._out_ver = x._vc[0]
+    return x
+
+
+def _write_into(x: Tensor, out: np.ndarray, cls) -> None:
+    if out.dtype != x._data.dtype and not np.can_cast(out.dtype, x._data.dtype, "same_kind"):
+        raise RuntimeError(
+            f"{cls.__name__.lower()}_: result type {out.dtype} can't be cast to the desired "
+            f"output type {x._data.dtype} of the in-place operation"
+        )
+    if out is not x._data:
+        np.copyto(x._data, out, casting="unsafe")
+
+
+# --- user-defined functions -----------------------------------------------------------------
+
+
+class FunctionCtx(Node):
+    """The ``ctx`` of a custom ``Function``: also its graph node."""
+
+    def mark_dirty(self, *tensors) -> None:
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize = value
+
+    def save_for_backward(self, *tensors) -> None:
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save tensors (or None), got {type(t).__name__}"
+                )
+        Node.save_for_backward(self, *tensors)
+
+    def name(self) -> str:
+        return self._fn_cls.__name__ + "Backward"
+
+    def backward(self, *grads):
+        if getattr(self, "_materialize", True):
+            grads = tuple(
+                g if g is not None else _zeros_like_output(self, i) for i, g in enumerate(grads)
+            )
+        return self._fn_cls.backward(self, *grads)
+
+
+def _zeros_like_output(ctx: FunctionCtx, i: int) -> Tensor:
+    shape, dt = ctx._out_meta[i]
+    return _wrap(np.zeros(shape, dt))
+
+
+class FunctionMeta(type):
+    """Gives each Function subclass a ctx class of its own, named like PyTorch's."""
+
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        cls._backward_cls = type(name + "Backward", (FunctionCtx,), {"_fn_cls": cls})
+
+
+class Function(metaclass=FunctionMeta):
+    """A user-defined differentiable op: static ``forward(ctx, *args)`` computes with tensors (grad
+    is off inside), static ``backward(ctx, *grad_outputs)`` returns one gradient per input."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = _new(cls._backward_cls)
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        record = grad_mode.enabled and any(needs)
+        ctx.needs_input_grad = needs
+        prev = grad_mode.enabled
+        grad_mode.enabled = False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            grad_mode.enabled = prev
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if not record:
+            return out
+        non_diff = {id(t) for t in getattr(ctx, "_non_diff", ())}
+        dirty = {id(t) for t in getattr(ctx, "_dirty", ())}
+        ctx._edges = tuple(a._edge() if n else None for a, n in zip(args, needs))
+        ctx._n_out = len(outs)
+        ctx._out_meta = []
+        results = []
+        saved_ids = {id(t): i for i, t in enumerate(ctx._saved) if t is not None}
+        for i, o in enumerate(outs):
+            if not isinstance(o, Tensor):
+                results.append(o)
+                ctx._out_meta.append(((), np.float32))
+                continue
+            ctx._out_meta.append((o._data.shape, o._data.dtype))
+            if id(o) in dirty:
+                o._bump()
+                t = o
+            elif any(o is a for a in args) or o.grad_fn is not None or o._requires_grad:
+                t = o._alias()  # an input returned as is: a new tensor on the same memory
+            else:
+                t = o
+            if id(o) not in non_diff and t._data.dtype.kind == "f":
+                t._requires_grad = True
+                t.grad_fn = ctx
+                t._output_nr = i
+            results.append(t)
+            if id(o) in saved_ids:  # saving an output: save a graph-free alias, no cycle
+                j = saved_ids[id(o)]
+                saved = list(ctx._saved)
+                saved[j] = o.detach()
+                ctx._saved = tuple(saved)
+        return results[0] if single else tuple(results)
+
+
+def once_differentiable(fn):
+    """Accepted for PyTorch compatibility; dyngrad's custom backwards already run without grad
+    unless create_graph is set."""
+    return fn

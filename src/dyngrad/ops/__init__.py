@@ -1,0 +1,1 @@
+"""Primitive ops, one file per family: elementwise, reduction, shape, indexing, linalg."""

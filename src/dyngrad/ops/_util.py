@@ -1,0 +1,82 @@
+"""Helpers shared by the op families: operand promotion, dims, error messages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor, _dim, _wrap
+
+__all__ = ["Tensor", "_wrap", "norm_dim", "norm_dims", "binary_arrays", "float_array", "as_tensor_arg"]
+
+
+def norm_dim(d: int, ndim: int, op: str) -> int:
+    return _dim(d, ndim, op)
+
+
+def norm_dims(dim, ndim: int, op: str) -> tuple:
+    """``dim`` as a sorted tuple of non-negative ints; None (or ()) means every dim."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (_dim(int(dim), ndim, op),)
+    dims = tuple(_dim(int(d), ndim, op) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"{op}: dim {list(dim)} appears multiple times in the list of dims")
+    return tuple(sorted(dims)) if dims else tuple(range(ndim))
+
+
+def _value(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def binary_arrays(a, b, op: str):
+    """The operands of a binary op as arrays (or Python scalars) of their common dtype."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        xa, xb = a._data, b._data
+        if xa.dtype is xb.dtype or xa.dtype == xb.dtype:
+            return xa, xb
+    elif not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+    for v in (a, b):
+        if not isinstance(v, (Tensor, int, float, bool, np.number, np.bool_)):
+            raise TypeError(
+                f"{op}: unsupported operand type {type(v).__name__} (expected a Tensor or a number)"
+            )
+    rt = dtypes.result_type(a, b).np
+    return _cast(a, rt), _cast(b, rt)
+
+
+def _cast(v, rt: np.dtype):
+    if isinstance(v, Tensor):
+        d = v._data
+        return d if d.dtype == rt else d.astype(rt)
+    if rt.kind == "f" and isinstance(v, (int, bool, np.integer, np.bool_)):
+        return float(v)
+    if rt.kind in "iu" and isinstance(v, (bool, np.bool_)):
+        return int(v)
+    return v
+
+
+def float_array(x: Tensor) -> np.ndarray:
+    """The data of ``x``, as the default float dtype when it is an integer or bool tensor (what
+    PyTorch's float-only functions such as exp do)."""
+    d = x._data
+    if d.dtype.kind == "f":
+        return d
+    return d.astype(dtypes.get_default_dtype().np)
+
+
+def as_tensor_arg(x, op: str, like: Tensor | None = None) -> Tensor:
+    """``x`` as a Tensor: numbers become 0-dim tensors (of ``like``'s dtype when given)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float, bool, np.number, np.bool_)):
+        if like is not None:
+            return _wrap(np.asarray(x, dtype=dtypes.result_type(like, x).np))
+        return _wrap(np.asarray(x, dtype=dtypes.result_type(x).np))
+    raise TypeError(f"{op}: expected a Tensor or a number, got {type(x).__name__}")
+
+
+def shape_str(shape) -> str:
+    return str(list(shape))

@@ -1,0 +1,7 @@
+"""Indexing ops: __getitem__/__setitem__, gather/scatter, masks; forward and backward side by side."""
+
+from __future__ import annotations
+
+__all__ = [
+]
+

@@ -1,0 +1,7 @@
+"""The seeded random number generator and the random creation functions."""
+
+from __future__ import annotations
+
+__all__ = [
+]
+
