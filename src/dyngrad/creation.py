@@ -204,13 +204,36 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     return _finish(arr, requires_grad, device)
 
 
+def _linspace_values(start: float, end: float, steps: int, dt: np.dtype) -> np.ndarray:
+    """PyTorch's linspace (found by experiment): ``step = (end - start) / (steps - 1)`` in the
+    dtype (integer dtypes truncate the ends first); the first ``steps // 2`` values are ``fma(i, step, start)``, the rest count back from
+    the end: ``fma(-(steps - 1 - i), step, end)``. Integer dtypes truncate the float64 values."""
+    from ._generator import fma32, fma64
+
+    if steps == 0:
+        return np.empty(0, dt)
+    if steps == 1:
+        return np.array([start], dtype=np.float64).astype(dt)
+    wide = dt.kind != "f" or dt == np.float64
+    ct = np.float64 if wide else np.float32
+    fma = fma64 if wide else fma32
+    lo, hi = (ct(start), ct(end)) if dt.kind == "f" else (ct(math.trunc(start)), ct(math.trunc(end)))
+    step = (hi - lo) / ct(steps - 1)
+    half = steps // 2
+    out = np.empty(steps, ct)
+    out[:half] = fma(np.arange(half, dtype=ct), step, lo)
+    out[half:] = fma(-np.arange(steps - 1 - half, -1, -1, dtype=ct), step, hi)
+    return np.trunc(out).astype(dt) if dt.kind != "f" else out.astype(dt, copy=False)
+
+
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (bit-exact with PyTorch)."""
     dt = _np_dtype(dtype, dtypes.get_default_dtype().np)
+    steps = int(steps)
     if steps < 0:
-        raise RuntimeError("linspace: number of steps must be non-negative")
-    arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64).astype(dt)
-    return _finish(arr, requires_grad, device)
+        raise RuntimeError(f"linspace: number of steps must be non-negative (got {steps})")
+    start, end = (float(v.item()) if isinstance(v, Tensor) else float(v) for v in (start, end))
+    return _finish(_linspace_values(start, end, steps, dt), requires_grad, device)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:

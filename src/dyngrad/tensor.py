@@ -155,7 +155,9 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     def __repr__(self) -> str:
         from ._format import tensor_repr
@@ -793,6 +795,12 @@ class Tensor:
     def any(self, dim=None, keepdim=False):
         return _red.any(self, dim, keepdim)
 
+    def median(self, dim=None, keepdim=False):
+        return _red.median(self, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        return _red.count_nonzero(self, dim)
+
     def sum_to_size(self, *size):
         return _red.sum_to_size(self, *size)
 
@@ -803,8 +811,8 @@ class Tensor:
     def view_as(self, other):
         return _sh.view(self, other.shape)
 
-    def reshape(self, *shape):
-        return _sh.reshape(self, *shape)
+    def reshape(self, *shape, **kwargs):
+        return _sh.reshape(self, *shape, **kwargs)
 
     def reshape_as(self, other):
         return _sh.reshape(self, other.shape)
@@ -835,8 +843,8 @@ class Tensor:
     def t(self):
         return _sh.t(self)
 
-    def permute(self, *dims):
-        return _sh.permute(self, *dims)
+    def permute(self, *dims, **kwargs):
+        return _sh.permute(self, *dims, **kwargs)
 
     def movedim(self, source, destination):
         return _sh.movedim(self, source, destination)
@@ -863,8 +871,8 @@ class Tensor:
     def repeat(self, *sizes):
         return _sh.repeat(self, *sizes)
 
-    def tile(self, *dims):
-        return _sh.tile(self, *dims)
+    def tile(self, *dims, **kwargs):
+        return _sh.tile(self, *dims, **kwargs)
 
     def split(self, split_size, dim=0):
         return _sh.split(self, split_size, dim)
@@ -875,8 +883,8 @@ class Tensor:
     def unbind(self, dim=0):
         return _sh.unbind(self, dim)
 
-    def flip(self, *dims):
-        return _sh.flip(self, *dims)
+    def flip(self, *dims, **kwargs):
+        return _sh.flip(self, *dims, **kwargs)
 
     def roll(self, shifts, dims=None):
         return _sh.roll(self, shifts, dims)
@@ -905,6 +913,15 @@ class Tensor:
 
     def index_add(self, dim, index, source, alpha=1):
         return _ix.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_fill(self, dim, index, value):
+        return _ix.index_fill(self, dim, index, value)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _ix.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return _ix.index_put_(self, indices, values, accumulate)
 
     def masked_fill(self, mask, value):
         return _ix.masked_fill(self, mask, value)
@@ -954,7 +971,25 @@ class Tensor:
 
     ger = outer
 
-    def addmm(self, mat1, mat2, beta=1, alpha=1):
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _la.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _la.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def inner(self, other):
+        return _la.inner(self, other)
+
+    def trace(self):
+        return _la.trace(self)
+
+    def diag(self, diagonal=0):
+        return _la.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _la.diagonal(self, offset, dim1, dim2)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return _la.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     # --- operators -------------------------------------------------------------------------

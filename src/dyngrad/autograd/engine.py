@@ -143,7 +143,7 @@ def run_backward(
             buf = buffers[node] = [None] * node._n_out
         buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
     ready = [n for n in dict.fromkeys(root_nodes) if n not in deps]
-    handed_out: set = set()
+    handed_out = {id(g._data) for g in root_grads}  # the caller may hold these
     prev_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:

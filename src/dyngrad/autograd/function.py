@@ -80,8 +80,12 @@ class Node:
 
     # --- saved tensors -------------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
+        if self.needs_input_grad is NO_GRAD:
+            return  # nothing is being recorded
         self._saved = tensors
-        self._saved_versions = tuple(t._version if t is not None else 0 for t in tensors)
+        self._saved_versions = [
+            t._vc[0] if t is not None and t._vc is not None else 0 for t in tensors
+        ]
 
     @property
     def saved_tensors(self) -> tuple:
@@ -190,30 +194,37 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        # the hottest function of the library: kept flat on purpose
         node = _new(cls)
-        record = False
         if grad_mode.enabled:
-            needs = []
-            for a in args:
-                r = isinstance(a, Tensor) and a._requires_grad
-                needs.append(r)
-                record = record or r
+            needs = [isinstance(a, Tensor) and a._requires_grad for a in args]
+            record = True in needs
             if record:
-                node.needs_input_grad = tuple(needs)
+                node.needs_input_grad = needs
+        else:
+            record = False
         out = node.forward(*args, **kwargs)
-        if type(out) is tuple:
-            return _wrap_outputs(node, out, record, args)
-        t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+        if type(out) is not np.ndarray:
+            if type(out) is tuple:
+                return _wrap_outputs(node, out, record, args)
+            out = np.asarray(out)
+        t = _new(Tensor)
+        t._data = out
         if cls.is_view:
             _make_view(t, args[0])
         if record and out.dtype.kind == "f":
-            node._edges = tuple(
-                (a._edge() if n else None) for a, n in zip(args, node.needs_input_grad)
-            )
+            edges = []
+            for a, n in zip(args, needs):
+                if n:
+                    fn = a.grad_fn
+                    edges.append((fn, a._output_nr) if fn is not None else a._edge())
+                else:
+                    edges.append(None)
+            node._edges = edges
             t._requires_grad = True
             t.grad_fn = node
             if cls.save_output:
-                node._out = t._data
+                node._out = out
                 node._out_vc = t._vc_get()
                 node._out_ver = node._out_vc[0]
         return t
@@ -255,7 +266,7 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
             f"a leaf Variable that requires grad is being used in an in-place operation "
             f"({cls.__name__.lower()}_); wrap it in dyngrad.no_grad() or use the out-of-place op"
         )
-    if rec and x._base is not None and (x._base._requires_grad or x._requires_grad):
+    if rec and x._base is not None:
         from ..ops.inplace_view import apply_inplace_on_view
 
         return apply_inplace_on_view(cls, x, *args, **kwargs)
@@ -272,9 +283,7 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
         # the op needs the value before the write: keep a private copy of it
         old._data = old._data.copy()
         old._vc = [0]
-        node._saved_versions = tuple(
-            0 if s is old else v for s, v in zip(node._saved, node._saved_versions)
-        )
+        node._saved_versions = [0 if s is old else v for s, v in zip(node._saved, node._saved_versions)]
     _write_into(x, y._data, cls)
     x._bump()
     x.grad_fn = node

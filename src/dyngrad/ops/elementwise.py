@@ -1,33 +1,34 @@
 """Elementwise primitives: forward on arrays, backward with dyngrad ops, side by side.
 
+This file holds the arithmetic (add ... pow, lerp, addcmul, addcdiv) and the helpers the family
+shares. Unary math, activations, rounding and copies live in ``unary.py``; comparisons, logical and
+bitwise ops, clamp, maximum/minimum and where in ``comparison.py``. Both are re-exported from here,
+so ``dyngrad.ops.elementwise`` is the family's one namespace.
+
 Binary ops broadcast like PyTorch and promote dtypes by its rules; their backward sums the
 gradient back to each input's shape (``_unbroadcast``)."""
 
 from __future__ import annotations
 
-__all__ = [
-    "add",
-    "sub",
-    "subtract",
-    "mul",
-    "multiply",
-    "div",
-    "divide",
-    "true_divide",
-    "neg",
-    "negative",
-    "exp",
-    "log",
-    "clone",
-    "cast",
-]
-
-
 import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op, apply_inplace
-from ._util import Tensor, _wrap, binary_arrays, float_array
+from ._util import Tensor, _wrap, binary_arrays
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "square", "lerp", "addcmul", "addcdiv",
+]  # + unary.__all__ + comparison.__all__, appended at the bottom
+
+# PyTorch computes log(-1), 1/0, exp(1000) silently (nan/inf): so must we, for the ops whose
+# domain makes these common. (np.errstate costs ~1us, so the cheap ops go without.)
+_quiet = np.errstate
+_IGNORE = "ignore"
+
+
+def _default_float() -> np.dtype:
+    return dtypes._default[0].np
 
 
 def _unbroadcast(g: Tensor, shape: tuple, dtype: np.dtype) -> Tensor:
@@ -39,13 +40,65 @@ def _unbroadcast(g: Tensor, shape: tuple, dtype: np.dtype) -> Tensor:
     return g
 
 
-def _broadcast_error(op: str, a, b) -> RuntimeError:
-    sa = list(np.shape(a))
-    sb = list(np.shape(b))
-    return RuntimeError(
-        f"{op}: shapes {sa} and {sb} cannot be broadcast together (each dimension must match or "
-        "be 1, aligned from the right)"
-    )
+def _zeros_like(g: Tensor) -> Tensor:
+    return _wrap(np.zeros(g._data.shape, g._data.dtype))
+
+
+def _not_for(x: Tensor, op: str, kinds: str) -> None:
+    """PyTorch's error for a dtype an op has no kernel for (``kinds``: NumPy dtype kinds)."""
+    if x._data.dtype.kind in kinds:
+        raise NotImplementedError(f'"{op}" not implemented for \'{x.dtype.name}\' tensors')
+
+
+def _broadcast_error(op: str, *shapes) -> RuntimeError:
+    """PyTorch's message for operands that don't broadcast, prefixed by the op and all shapes."""
+    shapes = [tuple(np.shape(s)) if not isinstance(s, tuple) else s for s in shapes]
+    detail = ""
+    for i in range(1, len(shapes)):
+        a, b = shapes[0], shapes[i]
+        for k in range(1, min(len(a), len(b)) + 1):
+            if a[-k] != b[-k] and a[-k] != 1 and b[-k] != 1:
+                dim = max(len(a), len(b)) - k
+                detail = (f"The size of tensor a ({a[-k]}) must match the size of tensor b ({b[-k]}) "
+                          f"at non-singleton dimension {dim}")
+                break
+        if detail:
+            break
+    got = " and ".join(str(list(s)) for s in shapes)
+    return RuntimeError(f"{op}: {detail or 'shapes do not broadcast'} (shapes {got} cannot be broadcast "
+                        "together: each dimension must match or be 1, aligned from the right)")
+
+
+def _operands(a, b, op: str):
+    """The operands as arrays (a Python scalar may stay one) of their PyTorch result dtype."""
+    if isinstance(a, Tensor):
+        xa = a._data
+        if isinstance(b, Tensor):
+            if xa.dtype == b._data.dtype:
+                return xa, b._data
+        else:  # NumPy treats a Python scalar as weakly typed, as PyTorch does
+            tb = type(b)
+            if tb is float or tb is int:
+                k = xa.dtype.kind
+                if k == "f" or (tb is int and k in "iu"):
+                    return xa, b
+    elif isinstance(b, Tensor):
+        ta = type(a)
+        if ta is float or ta is int:
+            k = b._data.dtype.kind
+            if k == "f" or (ta is int and k in "iu"):
+                return a, b._data
+    return binary_arrays(a, b, op)
+
+
+def _float_operands(a, b, op: str):
+    """Like ``_operands`` but integer/bool operands become the default float dtype."""
+    xa, xb = _operands(a, b, op)
+    arr = xa if isinstance(xa, np.ndarray) else xb
+    if arr.dtype.kind == "f":
+        return xa, xb
+    f = _default_float()
+    return np.asarray(xa, f), np.asarray(xb, f)
 
 
 class _Binary(Op):
@@ -54,10 +107,14 @@ class _Binary(Op):
     stateless = True  # keeps shapes only
 
     def _meta(self, a, b):
-        self.sa = a._data.shape if isinstance(a, Tensor) else ()
-        self.da = a._data.dtype if isinstance(a, Tensor) else None
-        self.sb = b._data.shape if isinstance(b, Tensor) else ()
-        self.db = b._data.dtype if isinstance(b, Tensor) else None
+        if isinstance(a, Tensor):
+            self.sa, self.da = a._data.shape, a._data.dtype
+        else:
+            self.ca = a  # a Python scalar operand, used as is in backward
+        if isinstance(b, Tensor):
+            self.sb, self.db = b._data.shape, b._data.dtype
+        else:
+            self.cb = b
 
     def _grads(self, ga, gb):
         n = self.needs_input_grad
@@ -67,13 +124,25 @@ class _Binary(Op):
         )
 
 
+def _check_alpha(alpha, xa, xb, op: str) -> None:
+    arr = xa if isinstance(xa, np.ndarray) else xb
+    if type(alpha) is float and arr.dtype.kind in "iub":
+        raise RuntimeError(f"{op}: For integral input tensors, argument alpha must not be a floating point number.")
+    if type(alpha) is bool and arr.dtype.kind != "b":
+        raise RuntimeError(f"{op}: Boolean alpha only supported for Boolean results.")
+
+
 class Add(_Binary):
     def forward(self, a, b, alpha=1):
-        xa, xb = binary_arrays(a, b, "add")
-        self._meta(a, b)
-        self.alpha = alpha
+        xa, xb = _operands(a, b, "add")
+        if self.needs_input_grad:
+            self._meta(a, b)
+            self.alpha = alpha
+        if alpha != 1 or type(alpha) is not int:
+            _check_alpha(alpha, xa, xb, "add")
+            xb = xb * alpha
         try:
-            return xa + xb if alpha == 1 else xa + alpha * xb
+            return xa + xb
         except ValueError:
             raise _broadcast_error("add", xa, xb) from None
 
@@ -83,15 +152,22 @@ class Add(_Binary):
 
 class Sub(_Binary):
     def forward(self, a, b, alpha=1):
-        xa, xb = binary_arrays(a, b, "sub")
-        if getattr(xa, "dtype", None) == np.bool_ and getattr(xb, "dtype", np.bool_) == np.bool_:
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported")
-        self._meta(a, b)
-        self.alpha = alpha
+        xa, xb = _operands(a, b, "sub")
+        if self.needs_input_grad:
+            self._meta(a, b)
+            self.alpha = alpha
         try:
-            return xa - xb if alpha == 1 else xa - alpha * xb
+            if alpha != 1 or type(alpha) is not int:
+                _check_alpha(alpha, xa, xb, "sub")
+                xb = xb * alpha
+            return xa - xb
         except ValueError:
             raise _broadcast_error("sub", xa, xb) from None
+        except TypeError:  # NumPy refuses bool - bool
+            raise RuntimeError(
+                "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead."
+            ) from None
 
     def backward(self, g):
         return self._grads(g, -g if self.alpha == 1 else g * -self.alpha)
@@ -101,17 +177,19 @@ class Mul(_Binary):
     stateless = False
 
     def forward(self, a, b):
-        xa, xb = binary_arrays(a, b, "mul")
-        self._meta(a, b)
-        self.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
-        self.ca, self.cb = a, b  # a Python scalar operand, used as is in backward
+        xa, xb = _operands(a, b, "mul")
+        n = self.needs_input_grad
+        if n:  # like PyTorch, save an operand only when the other one needs its gradient
+            self._meta(a, b)
+            self.save_for_backward(b if n[0] and isinstance(b, Tensor) else None,
+                                   a if n[1] and isinstance(a, Tensor) else None)
         try:
             return xa * xb
         except ValueError:
             raise _broadcast_error("mul", xa, xb) from None
 
     def backward(self, g):
-        a, b = self.saved_tensors
+        b, a = self.saved_tensors
         n = self.needs_input_grad
         return self._grads(
             g * (b if b is not None else self.cb) if n[0] else None,
@@ -123,18 +201,14 @@ class Div(_Binary):
     stateless = False
 
     def forward(self, a, b):
-        xa, xb = binary_arrays(a, b, "div")
-        if isinstance(xa, np.ndarray) and xa.dtype.kind != "f" or (
-            not isinstance(xa, np.ndarray) and isinstance(xb, np.ndarray) and xb.dtype.kind != "f"
-        ):
-            f = dtypes.get_default_dtype().np  # true division of integers gives floats
-            xa = np.asarray(xa, f) if isinstance(xa, np.ndarray) else float(xa)
-            xb = np.asarray(xb, f) if isinstance(xb, np.ndarray) else float(xb)
-        self._meta(a, b)
-        self.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
-        self.ca, self.cb = a, b
+        xa, xb = _float_operands(a, b, "div")
+        n = self.needs_input_grad
+        if n:
+            self._meta(a, b)
+            self.save_for_backward(a if n[1] and isinstance(a, Tensor) else None,
+                                   b if isinstance(b, Tensor) else None)
         try:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with _quiet(all=_IGNORE):
                 return xa / xb
         except ValueError:
             raise _broadcast_error("div", xa, xb) from None
@@ -142,9 +216,92 @@ class Div(_Binary):
     def backward(self, g):
         a, b = self.saved_tensors
         n = self.needs_input_grad
-        ga = g / (b if b is not None else self.cb) if n[0] else None
-        gb = -g * (a if a is not None else self.ca) / (b * b) if n[1] else None
+        den = b if b is not None else self.cb
+        ga = g / den if n[0] else None
+        gb = -g * ((a if a is not None else self.ca) / den) / den if n[1] else None
         return self._grads(ga, gb)
+
+
+def _int_zero_check(xb, op: str) -> None:
+    if np.any(xb == 0):
+        raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
+
+
+class DivRounded(_Binary):
+    """``a / b`` rounded toward zero ('trunc') or down ('floor'); the gradients are zero."""
+
+    def forward(self, a, b, mode):
+        xa, xb = _operands(a, b, "div")
+        if self.needs_input_grad:
+            self._meta(a, b)
+        try:
+            with _quiet(all=_IGNORE):
+                if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind == "f":
+                    return np.floor_divide(xa, xb) if mode == "floor" else np.trunc(xa / xb)
+                _int_zero_check(xb, "div")
+                q = np.floor_divide(xa, xb)
+                if mode == "trunc":  # floor and trunc differ for inexact negative quotients
+                    q = q + ((q < 0) & (q * xb != xa))
+                return q
+        except ValueError:
+            raise _broadcast_error("div", xa, xb) from None
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        return (_wrap(np.zeros(self.sa, self.da)) if n[0] else None,
+                _wrap(np.zeros(self.sb, self.db)) if n[1] else None)
+
+    def name(self) -> str:
+        return "DivBackward3"
+
+
+class FloorDivide(DivRounded):
+    def forward(self, a, b):
+        return DivRounded.forward(self, a, b, "floor")
+
+    def backward(self, g):
+        raise RuntimeError("derivative for floor_divide is not implemented")
+
+    def name(self) -> str:
+        return "FloorDivideBackward0"
+
+
+class Remainder(_Binary):
+    """Python's ``%``: the result has the sign of the divisor (``fmod``: of the dividend)."""
+
+    stateless = False
+    ufunc = staticmethod(np.remainder)
+    rounding = "floor"
+
+    def forward(self, a, b):
+        xa, xb = _operands(a, b, type(self).__name__.lower())
+        n = self.needs_input_grad
+        if n:
+            self._meta(a, b)
+            if n[1]:
+                self.save_for_backward(a if isinstance(a, Tensor) else None, b)
+        if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind != "f":
+            _int_zero_check(xb, type(self).__name__.lower())
+        try:
+            with _quiet(all=_IGNORE):
+                return self.ufunc(xa, xb)
+        except ValueError:
+            raise _broadcast_error(type(self).__name__.lower(), xa, xb) from None
+
+    def backward(self, g):
+        gb = None
+        if self.needs_input_grad[1]:
+            a, b = self.saved_tensors
+            if a is None:  # PyTorch has no derivative for number % tensor
+                raise RuntimeError(f"derivative for {type(self).__name__.lower()} with a number as input "
+                                   "(number % tensor) is not implemented")
+            gb = -g * div(a, b, rounding_mode=self.rounding)
+        return self._grads(g, gb)
+
+
+class Fmod(Remainder):
+    ufunc = staticmethod(np.fmod)
+    rounding = "trunc"
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
@@ -168,132 +325,328 @@ def mul(input, other, *, out=None) -> Tensor:
 multiply = mul
 
 
-def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
-    """``input / other``; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient."""
+def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
+    """``input / other`` (true division); ``rounding_mode`` 'trunc' or 'floor' rounds the quotient."""
     if rounding_mode is None:
         return Div.apply(input, other)
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        q = Div.apply(input, other)
-        r = trunc(q)
-        rt = dtypes.result_type(input, other)
-        return r if rt.is_floating_point else cast(r, rt)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
+    if rounding_mode != "trunc" and rounding_mode != "floor":
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
+        )
+    return DivRounded.apply(input, other, mode=rounding_mode)
 
 
 divide = true_divide = div
 
 
-# --- unary -----------------------------------------------------------------------------------
+def floor_divide(input, other, *, out=None) -> Tensor:
+    """``input // other``: the quotient rounded down (not differentiable, as in PyTorch)."""
+    return FloorDivide.apply(input, other)
 
 
-class Neg(Op):
-    stateless = True
+def remainder(input, other, *, out=None) -> Tensor:
+    """Python's modulus: ``input - floor(input / other) * other``."""
+    return Remainder.apply(input, other)
 
-    def forward(self, x):
-        if x._data.dtype == np.bool_:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported.")
-        return np.negative(x._data)
+
+def fmod(input, other, *, out=None) -> Tensor:
+    """C's modulus: ``input - trunc(input / other) * other``."""
+    return Fmod.apply(input, other)
+
+
+# --- pow -------------------------------------------------------------------------------------
+
+
+def _int_power(xa, xb):
+    """Integer ``xa ** xb`` with PyTorch's answers for negative exponents: 1 ** n = 1,
+    (-1) ** n = +-1, anything else 0 (NumPy refuses them)."""
+    neg = np.less(xb, 0)
+    if not neg.any():
+        return np.power(xa, xb)
+    out = np.power(xa, np.where(neg, 0, xb))
+    odd = np.bitwise_and(xb, 1).astype(bool)
+    special = np.where(np.equal(xa, 1), 1, np.where(np.equal(xa, -1), np.where(odd, -1, 1), 0))
+    return np.where(neg, special, out).astype(out.dtype)
+
+
+class PowScalar(Op):
+    """``x ** p`` for a number ``p``."""
+
+    def forward(self, x, exponent):
+        d = x._data
+        p = exponent.item() if isinstance(exponent, np.generic) else exponent
+        if not (d.dtype.kind == "f" and (type(p) is float or type(p) is int)):
+            rt = dtypes.result_type(x, p).np
+            if rt.kind != "f" and p < 0:
+                raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
+            d = d.astype(rt, copy=False)
+        if self.needs_input_grad:
+            self.p = p
+            self.save_for_backward(x)
+        if p == 2:
+            return np.square(d)
+        with _quiet(all=_IGNORE):
+            if p == 0.5:
+                return np.sqrt(d)
+            if p == -1 and d.dtype.kind == "f":
+                return np.reciprocal(d)
+            return np.power(d, p)
 
     def backward(self, g):
-        return -g
-
-
-class Exp(Op):
-    save_output = True
-
-    def forward(self, x):
-        return np.exp(float_array(x))
-
-    def backward(self, g):
-        return g * self.output
-
-
-class Log(Op):
-    def forward(self, x):
-        self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(float_array(x))
-
-    def backward(self, g):
+        p = self.p
+        if p == 0:
+            return _zeros_like(g)
         (x,) = self.saved_tensors
-        return g / x
-
-
-def neg(input) -> Tensor:
-    return Neg.apply(input)
-
-
-negative = neg
-
-
-def exp(input) -> Tensor:
-    return Exp.apply(input)
-
-
-def log(input) -> Tensor:
-    return Log.apply(input)
-
-
-# --- casts and copies ------------------------------------------------------------------------
-
-
-class Cast(Op):
-    stateless = True
-
-    def forward(self, x, dtype):
-        self.src = x.dtype
-        return x._data.astype(dtype.np)
-
-    def backward(self, g):
-        return cast(g, self.src)
+        if p == 2:
+            return g * (x * 2.0)
+        return g * (pow(x, p - 1) * p)
 
     def name(self) -> str:
-        return "ToCopyBackward0"
+        return "PowBackward0"
 
 
-class Clone(Op):
-    stateless = True
+class Pow(_Binary):
+    """``a ** b`` for a tensor exponent ``b`` (``a`` a tensor or a number)."""
 
-    def forward(self, x):
-        return x._data.copy()
+    stateless = False
+    save_output = True
+
+    def forward(self, a, b):
+        xa, xb = _operands(a, b, "pow")
+        n = self.needs_input_grad
+        if n:
+            self._meta(a, b)
+            self.save_for_backward(a if isinstance(a, Tensor) else None, b)
+        try:
+            if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind != "f":
+                return _int_power(xa, xb)
+            with _quiet(all=_IGNORE):
+                return np.power(xa, xb)
+        except ValueError:
+            raise _broadcast_error("pow", xa, xb) from None
 
     def backward(self, g):
-        return g
+        with _quiet(all=_IGNORE):  # inf * 0 where the masks below discard the result
+            return self._backward_quiet(g)
+
+    def _backward_quiet(self, g):
+        a, b = self.saved_tensors
+        n = self.needs_input_grad
+        ga = gb = None
+        xb = b._data
+        if n[0]:  # b * a ** (b - 1), but 0 where b == 0 (even at a == 0)
+            ga = g * where(_wrap(xb == 0), 0.0, b * pow(a, b - 1))
+        if n[1]:  # out * log(a), but 0 where a == 0 and b >= 0 (the limit)
+            if a is not None:
+                xa, log_a = a._data, log(a)
+            else:
+                xa = self.ca
+                with _quiet(all=_IGNORE):
+                    log_a = float(np.log(np.float64(xa)))
+            gb = g * where(_wrap((xa == 0) & (xb >= 0)), 0.0, self.output * log_a)
+        return self._grads(ga, gb)
 
 
-def cast(input: Tensor, dtype) -> Tensor:
-    """A copy of ``input`` converted to ``dtype`` (differentiable between float dtypes)."""
-    dtype = dtypes.as_dtype(dtype)
-    if input._data.dtype == dtype.np:
-        return input
-    return Cast.apply(input, dtype)
+def pow(input, exponent, *, out=None) -> Tensor:
+    """``input ** exponent``; either may be a number (not both)."""
+    if isinstance(exponent, Tensor):
+        return Pow.apply(input, exponent)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pow: expected a Tensor base or exponent, got {type(input).__name__} and "
+                        f"{type(exponent).__name__}")
+    return PowScalar.apply(input, exponent=exponent)
 
 
-def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    return Clone.apply(input)
+def square(input) -> Tensor:
+    """``input ** 2`` (bool becomes int64, as in PyTorch)."""
+    return PowScalar.apply(input, exponent=2)
+
+
+# --- lerp, addcmul, addcdiv ------------------------------------------------------------------
+
+
+class Lerp(Op):
+    """``start + weight * (end - start)``, computed from the nearer end as PyTorch does."""
+
+    def forward(self, start, end, weight):
+        s, e = start._data, end._data
+        _not_for(start, "lerp", "biu")
+        if e.dtype != s.dtype:
+            raise RuntimeError(f"lerp: expected dtype {start.dtype.name} for `end` but got dtype {end.dtype.name}")
+        w = weight
+        if isinstance(weight, Tensor):
+            w = weight._data
+            if w.dtype != s.dtype:
+                if w.ndim:
+                    raise RuntimeError(
+                        f"lerp: expected dtype {start.dtype.name} for `weight` but got dtype {weight.dtype.name}")
+                w = w.astype(s.dtype)
+        n = self.needs_input_grad
+        if n:
+            self.meta = (s.shape, e.shape, weight._data.shape if isinstance(weight, Tensor) else None)
+            self.w = weight
+            self.save_for_backward(start if n[2] else None, end if n[2] else None,
+                                   weight if isinstance(weight, Tensor) else None)
+        try:
+            diff = e - s
+            if isinstance(w, np.ndarray):
+                return np.where(np.abs(w) < 0.5, s + w * diff, e - diff * (1 - w))
+            return s + w * diff if -0.5 < w < 0.5 else e - diff * (1 - w)
+        except ValueError:
+            raise _broadcast_error("lerp", s, e, np.shape(w)) from None
+
+    def backward(self, g):
+        start, end, w_t = self.saved_tensors
+        w = w_t if w_t is not None else self.w
+        n = self.needs_input_grad
+        s_shape, e_shape, w_shape = self.meta
+        dt = g._data.dtype
+        return (
+            _unbroadcast(g * (1 - w), s_shape, dt) if n[0] else None,
+            _unbroadcast(g * w, e_shape, dt) if n[1] else None,
+            _unbroadcast(g * (end - start), w_shape, dt) if n[2] else None,
+        )
+
+
+class _Addc(Op):
+    """``input + value * t1 OP t2`` in one pass (the optimizers' workhorse)."""
+
+    divide = False
+
+    def forward(self, x, t1, t2, value=1):
+        d, d1, d2 = x._data, t1._data, t2._data
+        rt = d.dtype
+        if not (rt == d1.dtype == d2.dtype):
+            rt = dtypes.result_type(x, t1, t2).np
+            d, d1, d2 = d.astype(rt, copy=False), d1.astype(rt, copy=False), d2.astype(rt, copy=False)
+        if self.divide and rt.kind != "f":
+            raise RuntimeError(
+                "addcdiv: Integer division with addcdiv is no longer supported; use "
+                "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs")
+        if isinstance(value, Tensor):
+            value = value.item()
+        if rt.kind != "f" and type(value) is float:
+            value = int(value)  # PyTorch casts value to the integer dtype
+        n = self.needs_input_grad
+        if n:
+            self.value = value
+            self.shapes = (d.shape, d1.shape, d2.shape)
+            self.dtypes = (x._data.dtype, t1._data.dtype, t2._data.dtype)
+            self.save_for_backward(t1 if n[2] else None, t2 if n[1] or (n[2] and self.divide) else None)
+        try:
+            with _quiet(all=_IGNORE):
+                return d + (value * d1 / d2 if self.divide else value * d1 * d2)
+        except ValueError:
+            raise _broadcast_error(type(self).__name__.lower(), d, d1, d2) from None
+
+    def backward(self, g):
+        t1, t2 = self.saved_tensors
+        n, v = self.needs_input_grad, self.value
+        (s0, s1, s2), (d0, d1, d2) = self.shapes, self.dtypes
+        if self.divide:
+            g1 = g * v / t2 if n[1] else None
+            g2 = -g * v * t1 / (t2 * t2) if n[2] else None
+        else:
+            g1 = g * t2 * v if n[1] else None
+            g2 = g * t1 * v if n[2] else None
+        return (_unbroadcast(g, s0, d0) if n[0] else None,
+                _unbroadcast(g1, s1, d1) if n[1] else None,
+                _unbroadcast(g2, s2, d2) if n[2] else None)
+
+
+class Addcmul(_Addc):
+    divide = False
+
+
+class Addcdiv(_Addc):
+    divide = True
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """``input + weight * (end - input)``; ``weight`` is a number or a tensor."""
+    return Lerp.apply(input, end, weight)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 * tensor2``."""
+    return Addcmul.apply(input, tensor1, tensor2, value=value)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 / tensor2``."""
+    return Addcdiv.apply(input, tensor1, tensor2, value=value)
 
 
 # --- in place --------------------------------------------------------------------------------
 
 
+def _check_inplace_shape(x: Tensor, op: str, *others) -> None:
+    """An in-place result must keep ``x``'s shape: ``others`` may only broadcast up to it."""
+    shape = x._data.shape
+    for o in others:
+        if isinstance(o, Tensor) and o._data.shape != shape:
+            try:
+                full = np.broadcast_shapes(shape, o._data.shape)
+            except ValueError:
+                raise _broadcast_error(op, shape, o._data.shape) from None
+            if full != shape:
+                raise RuntimeError(f"{op}: output with shape {list(shape)} doesn't match the broadcast "
+                                   f"shape {list(full)}")
+
+
 def add_(self: Tensor, other, *, alpha=1) -> Tensor:
+    _check_inplace_shape(self, "add_", other)
     return apply_inplace(Add, self, other, alpha=alpha)
 
 
 def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
+    _check_inplace_shape(self, "sub_", other)
     return apply_inplace(Sub, self, other, alpha=alpha)
 
 
 def mul_(self: Tensor, other) -> Tensor:
+    _check_inplace_shape(self, "mul_", other)
     return apply_inplace(Mul, self, other)
 
 
-def div_(self: Tensor, other, *, rounding_mode=None) -> Tensor:
+def div_(self: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
+    _check_inplace_shape(self, "div_", other)
     if rounding_mode is not None:
-        return copy_(self, div(self, other, rounding_mode=rounding_mode))
+        div(self, other, rounding_mode=rounding_mode)  # validates the mode
+        return apply_inplace(DivRounded, self, other, mode=rounding_mode)
     return apply_inplace(Div, self, other)
 
 
-from .reduction import sum_to  # noqa: E402  (reduction's backward uses this module too)
+def pow_(self: Tensor, exponent) -> Tensor:
+    if isinstance(exponent, Tensor):
+        _check_inplace_shape(self, "pow_", exponent)
+        return apply_inplace(Pow, self, exponent)
+    return apply_inplace(PowScalar, self, exponent=exponent)
+
+
+def lerp_(self: Tensor, end: Tensor, weight) -> Tensor:
+    _check_inplace_shape(self, "lerp_", end, weight)
+    return apply_inplace(Lerp, self, end, weight)
+
+
+def addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    _check_inplace_shape(self, "addcmul_", tensor1, tensor2)
+    return apply_inplace(Addcmul, self, tensor1, tensor2, value=value)
+
+
+def addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    _check_inplace_shape(self, "addcdiv_", tensor1, tensor2)
+    return apply_inplace(Addcdiv, self, tensor1, tensor2, value=value)
+
+
+# the family's other files build on the helpers above
+from . import comparison as _comparison  # noqa: E402
+from . import unary as _unary_ops  # noqa: E402
+from .comparison import *  # noqa: E402, F403
+from .comparison import where  # noqa: E402
+from .unary import *  # noqa: E402, F403
+from .unary import cast, copy_, log, softplus  # noqa: E402, F401  (copy_, softplus: for tensor.py)
+
+__all__ += _unary_ops.__all__ + _comparison.__all__
+
+from .reduction import sum_to  # noqa: E402  (after cast: reduction imports it from here)

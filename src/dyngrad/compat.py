@@ -1,0 +1,69 @@
+"""Run PyTorch code on dyngrad: ``python -m dyngrad.compat script.py [args]`` or ``compat.install()``.
+
+``install()`` makes ``import torch`` (and its common submodules) resolve to dyngrad's modules and
+switches reprs to print ``torch.float32``/``torch.Size`` exactly as PyTorch prints them."""
+
+from __future__ import annotations
+
+import importlib
+import runpy
+import sys
+
+from . import dtypes
+
+# torch module name -> dyngrad module name; a target that doesn't exist yet is skipped
+ALIASES = {
+    "torch": "dyngrad",
+    "torch.autograd": "dyngrad.autograd",
+    "torch.nn": "dyngrad.nn",
+    "torch.nn.functional": "dyngrad.nn.functional",
+    "torch.nn.init": "dyngrad.nn.init",
+    "torch.nn.utils": "dyngrad.nn.utils",
+    "torch.optim": "dyngrad.optim",
+    "torch.optim.lr_scheduler": "dyngrad.optim.lr_scheduler",
+    "torch.utils": "dyngrad.utils",
+    "torch.utils.data": "dyngrad.utils.data",
+    "torchvision": "dyngrad.vision",
+    "torchvision.datasets": "dyngrad.vision.datasets",
+    "torchvision.transforms": "dyngrad.vision.transforms",
+}
+
+
+def install() -> None:
+    """Alias ``torch`` (and torchvision) to dyngrad in ``sys.modules``, for this process."""
+    dtypes.display_prefix[0] = "torch"
+    for name, target in ALIASES.items():
+        try:
+            sys.modules[name] = importlib.import_module(target)
+        except ImportError:
+            pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    usage = "usage: python -m dyngrad.compat SCRIPT [ARGS...] | -c CODE [ARGS...] | -m MODULE [ARGS...]"
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage)
+        raise SystemExit(0 if argv else 2)
+    install()
+    if argv[0] == "-c":
+        if len(argv) < 2:
+            raise SystemExit(usage)
+        sys.argv = ["-c", *argv[2:]]
+        exec(compile(argv[1], "<string>", "exec"), {"__name__": "__main__"})
+    elif argv[0] == "-m":
+        if len(argv) < 2:
+            raise SystemExit(usage)
+        sys.argv = [argv[1], *argv[2:]]
+        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+    else:
+        import os
+
+        script = argv[0]
+        sys.argv = argv
+        sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+        runpy.run_path(script, run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()

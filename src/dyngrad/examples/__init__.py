@@ -1,0 +1,1 @@
+"""Runnable examples: ``python -m dyngrad.examples.<name>``."""

@@ -1,0 +1,121 @@
+"""In-place ops on views, as PyTorch records them.
+
+Writing into a view changes its base, so the base's graph must change too. Any view (slice,
+transpose, narrow...) is a window of the base's memory, described by its shape, strides and offset.
+The op runs out of place on the window's old value; ``CopySlices`` then writes the result into the
+base, becoming the base's new ``grad_fn``, and the view becomes a window of that new base."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..tensor import Tensor, _wrap
+
+__all__: list[str] = []
+
+
+def _geometry(view: np.ndarray, base: np.ndarray, op: str) -> tuple:
+    if not (base.flags.c_contiguous or base.flags.f_contiguous):
+        raise NotImplementedError(
+            f"{op}_: in-place operation on a view of a non-contiguous tensor that requires grad is not "
+            "supported by dyngrad yet; call .contiguous() on the base first"
+        )
+    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return view.shape, view.strides, offset // base.itemsize
+
+
+def _window(arr: np.ndarray, geometry: tuple) -> np.ndarray:
+    shape, strides, offset = geometry
+    flat = arr.reshape(-1, order="A")
+    return np.lib.stride_tricks.as_strided(flat[offset:], shape=shape, strides=strides)
+
+
+class Window(Op):
+    """A view of ``base`` at a fixed geometry (shape, strides, offset)."""
+
+    is_view = True
+    stateless = True
+
+    def forward(self, base, geometry):
+        self.geometry = geometry
+        self.base_shape = base._data.shape
+        self.fortran = base._data.flags.f_contiguous and not base._data.flags.c_contiguous
+        return _window(base._data, geometry)
+
+    def backward(self, g):
+        return WindowScatter.apply(g, geometry=self.geometry, shape=self.base_shape, fortran=self.fortran)
+
+    def name(self) -> str:
+        return "AsStridedBackward0"
+
+
+class WindowScatter(Op):
+    """Zeros of the base's shape with the window filled by the input (the adjoint of Window)."""
+
+    stateless = True
+
+    def forward(self, g, geometry, shape, fortran):
+        self.geometry = geometry
+        out = np.zeros(shape, g._data.dtype, order="F" if fortran else "C")
+        _window(out, geometry)[...] = g._data
+        return out
+
+    def backward(self, gg):
+        return Window.apply(gg, geometry=self.geometry)
+
+
+class CopySlices(Op):
+    """The base after its window was overwritten by ``src`` (runs in place on the base's memory)."""
+
+    stateless = True
+
+    def forward(self, base, src, geometry):
+        self.geometry = geometry
+        _window(base._data, geometry)[...] = src._data
+        return base._data
+
+    def backward(self, g):
+        mask = np.ones(g._data.shape, g._data.dtype)
+        _window(mask, self.geometry)[...] = 0
+        g_base = g * _wrap(mask) if self.needs_input_grad[0] else None
+        g_src = Window.apply(g.contiguous() if not g._data.flags.c_contiguous else g, geometry=self.geometry)
+        return g_base, g_src
+
+
+def apply_inplace_on_view(cls, view: Tensor, *args, **kwargs) -> Tensor:
+    """``cls`` in place on ``view`` while recording the graph: see the module docstring."""
+    base = view._base
+    name = cls.__name__.lower()
+    if base.grad_fn is None and base._requires_grad:
+        raise RuntimeError(
+            f"a view of a leaf Variable that requires grad is being used in an in-place operation "
+            f"({name}_); wrap it in dyngrad.no_grad() or clone the leaf first"
+        )
+    geometry = _geometry(view._data, base._data, name)
+    old = Window.apply(base._alias(), geometry=geometry)
+    y = cls.apply(old, *args, **kwargs)
+    node = y.grad_fn
+    if node is not None and any(s is old for s in node._saved):
+        # the op needs the window's old value, which the write below overwrites
+        old._data = old._data.copy()
+        old._vc = [0]
+        old._base = None
+        node._saved_versions = tuple(0 if s is old else v for s, v in zip(node._saved, node._saved_versions))
+    if y._data.dtype != view._data.dtype:
+        y = y.to(view.dtype)
+    new_base = CopySlices.apply(base._alias(), y, geometry=geometry)
+    base._bump()
+    if new_base.grad_fn is not None:
+        base.grad_fn = new_base.grad_fn
+        base._output_nr = 0
+        base._requires_grad = True
+        if node is not None and node._out is not None:
+            node._out = view._data
+            node._out_vc = base._vc
+            node._out_ver = base._vc[0]
+        fresh = Window.apply(base, geometry=geometry)
+        view.grad_fn = fresh.grad_fn
+        view._output_nr = 0
+        view._requires_grad = True
+    return view

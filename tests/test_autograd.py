@@ -1,0 +1,389 @@
+"""The engine and the autograd API: graphs, accumulation, hooks, retain/create graph, versions."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import dyngrad
+from dyngrad.autograd import Function
+from optable import needs_torch, torch
+
+
+def leaf(values, dtype=dyngrad.float64):
+    return dyngrad.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def test_diamond_graph_sums_both_paths():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    a = y + 1
+    b = y * 3
+    (a * b).sum().backward()
+    # d/dx (2x+1)(6x) = 24x + 6
+    np.testing.assert_allclose(x.grad.numpy(), [30.0, 54.0])
+
+
+def test_shared_leaf_used_many_times():
+    x = leaf([3.0])
+    (x * x * x + x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [28.0])
+
+
+def test_grads_accumulate_across_backward_calls():
+    x = leaf([1.0, 2.0])
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 5.0])
+
+
+def test_non_leaf_grad_is_none_unless_retained():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    z = y * 3
+    y.retain_grad()
+    w = z * 1
+    w.sum().backward()
+    assert z.grad is None
+    np.testing.assert_allclose(y.grad.numpy(), [3.0, 3.0])
+    assert y.retains_grad and not z.retains_grad
+
+
+def test_leaf_grads_do_not_share_memory():
+    a, b = leaf([1.0]), leaf([2.0])
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.mul_(10)
+    assert b.grad.item() == 1.0
+
+
+def test_user_gradient_is_not_aliased_into_grad():
+    x = leaf([1.0, 2.0])
+    g = dyngrad.tensor([1.0, 1.0], dtype=dyngrad.float64)
+    (x + 0).backward(g)
+    x.grad.zero_()
+    assert g.tolist() == [1.0, 1.0]
+
+
+def test_implicit_gradient_only_for_scalars():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="only for scalar outputs"):
+        (x * 2).backward()
+
+
+def test_backward_on_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        dyngrad.tensor([1.0]).backward()
+
+
+def test_gradient_shape_mismatch_raises():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (x * 2).backward(dyngrad.ones(3, dtype=dyngrad.float64))
+
+
+def test_hook_on_non_leaf_replaces_gradient():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    seen = []
+    y.register_hook(lambda g: seen.append(g.clone()) or g * 10)
+    y.sum().backward()
+    np.testing.assert_allclose(seen[0].numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), [20.0, 20.0])
+
+
+def test_hook_on_leaf_runs_once_on_the_total_and_handle_removes_it():
+    x = leaf([1.0])
+    calls = []
+    h = x.register_hook(lambda g: calls.append(g.item()))
+    (x * 2 + x * 3).sum().backward()
+    assert calls == [5.0]
+    h.remove()
+    (x * 2).sum().backward()
+    assert calls == [5.0]
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    g1 = x.grad.clone()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * g1.numpy())
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = leaf([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_saved_arrays_are_freed_after_backward():
+    x = leaf(np.ones(1000))
+    y = x.exp()  # saves its output
+    z = y * x  # saves both inputs
+    ref = weakref.ref(y._data)
+    loss = z.sum()
+    del y, z
+    gc.collect()
+    assert ref() is not None  # kept alive by the graph until backward has used it
+    loss.backward()
+    gc.collect()
+    assert ref() is None
+
+
+def test_retain_graph_keeps_saved_arrays():
+    x = leaf(np.ones(10))
+    y = x.exp()
+    ref = weakref.ref(y._data)
+    loss = (y * 2).sum()
+    del y
+    loss.backward(retain_graph=True)
+    gc.collect()
+    assert ref() is not None
+
+
+def test_chain_of_100000_ops_backpropagates_without_recursion():
+    x = leaf([1.0])
+    y = x
+    for _ in range(100_000):
+        y = y + 1e-6
+    y.sum().backward()
+    assert x.grad.item() == 1.0
+
+
+def test_double_backward_higher_orders():
+    x = leaf([0.5, 1.0, 2.0])
+    y = (x ** 3 + x.sin()).sum()
+    (g,) = dyngrad.autograd.grad(y, x, create_graph=True)
+    (h,) = dyngrad.autograd.grad(g.sum(), x, create_graph=True)
+    (t,) = dyngrad.autograd.grad(h.sum(), x)
+    xv = np.array([0.5, 1.0, 2.0])
+    np.testing.assert_allclose(g.detach().numpy(), 3 * xv**2 + np.cos(xv))
+    np.testing.assert_allclose(h.detach().numpy(), 6 * xv - np.sin(xv))
+    np.testing.assert_allclose(t.numpy(), 6 - np.cos(xv))
+
+
+def test_create_graph_backward_makes_leaf_grad_differentiable():
+    x = leaf([2.0])
+    (x ** 3).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+    (gg,) = dyngrad.autograd.grad(x.grad.sum(), x)
+    assert gg.item() == 12.0
+
+
+def test_grad_does_not_touch_dot_grad_and_prunes():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (gx,) = dyngrad.autograd.grad((x * w).sum(), x)
+    np.testing.assert_allclose(gx.numpy(), [3.0, 4.0])
+    assert x.grad is None and w.grad is None
+
+
+def test_grad_unused_input():
+    x, u = leaf([1.0]), leaf([1.0])
+    with pytest.raises(RuntimeError, match="not have been used"):
+        dyngrad.autograd.grad((x * 2).sum(), [x, u])
+    gx, gu = dyngrad.autograd.grad((x * 2).sum(), [x, u], allow_unused=True)
+    assert gu is None and gx.item() == 2.0
+    _, gu = dyngrad.autograd.grad((x * 2).sum(), [x, u], materialize_grads=True)
+    assert gu.tolist() == [0.0]
+
+
+def test_grad_of_non_leaf_input():
+    x = leaf([1.0, 2.0])
+    y = x * 3
+    z = (y * y).sum()
+    (gy,) = dyngrad.autograd.grad(z, y)
+    np.testing.assert_allclose(gy.numpy(), [6.0, 12.0])
+
+
+def test_backward_inputs_restricts_accumulation():
+    x, w = leaf([1.0]), leaf([2.0])
+    (x * w).sum().backward(inputs=[w])
+    assert x.grad is None and w.grad.item() == 1.0
+
+
+def test_version_counter_error_names_the_op():
+    x = leaf([1.0, 2.0])
+    y = x * 1
+    z = y.exp()  # saves its output
+    z.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*ExpBackward0"):
+        z.sum().backward()
+
+
+def test_views_share_the_version_counter():
+    x = dyngrad.zeros(4, 4)
+    v = x.view(16)
+    s = x[1:3]
+    x.add_(1)
+    assert x._version == v._version == s._version == 1
+    s.mul_(2)
+    assert x._version == 2
+
+
+def test_in_place_on_leaf_requiring_grad_raises_but_not_under_no_grad():
+    x = leaf([1.0])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.add_(1)
+    with dyngrad.no_grad():
+        x.add_(1)
+    assert x.item() == 2.0 and x._version == 1
+
+
+def test_grad_modes():
+    x = leaf([1.0])
+    with dyngrad.no_grad():
+        assert not dyngrad.is_grad_enabled()
+        assert not (x * 2).requires_grad
+        with dyngrad.enable_grad():
+            assert (x * 2).requires_grad
+    assert dyngrad.is_grad_enabled()
+    with dyngrad.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    dyngrad.set_grad_enabled(False)
+    assert not dyngrad.is_grad_enabled()
+    dyngrad.set_grad_enabled(True)
+    with dyngrad.inference_mode():
+        assert not (x * 2).requires_grad
+
+    @dyngrad.no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad and dyngrad.is_grad_enabled()
+
+
+def test_requires_grad_only_on_floats():
+    with pytest.raises(RuntimeError, match="floating point"):
+        dyngrad.tensor([1, 2]).requires_grad_()
+    with pytest.raises(RuntimeError, match="floating point"):
+        dyngrad.tensor([1, 2], requires_grad=True)
+
+
+def test_detach_shares_memory_and_cuts_graph():
+    x = leaf([1.0, 2.0])
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.grad_fn is None
+    y = x * 1
+    yd = y.detach()
+    yd.zero_()
+    assert y.tolist() == [0.0, 0.0]
+
+
+class Cube(Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x ** 3 * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        assert ctx.needs_input_grad == (True, False)
+        return g * 3 * x ** 2 * ctx.scale, None
+
+
+def test_custom_function_forward_backward():
+    x = leaf([1.0, 2.0])
+    y = Cube.apply(x, 2.0)
+    assert y.grad_fn.name() == "CubeBackward"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 24.0])
+    assert dyngrad.autograd.gradcheck(lambda t: Cube.apply(t, 2.0), [leaf([0.3, -0.7])])
+
+
+class WrongCube(Cube):
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2 * x, None
+
+
+def test_gradcheck_catches_a_wrong_backward():
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        dyngrad.autograd.gradcheck(lambda t: WrongCube.apply(t, 1.0), [leaf([0.3, -0.7])])
+    assert not dyngrad.autograd.gradcheck(
+        lambda t: WrongCube.apply(t, 1.0), [leaf([0.3])], raise_exception=False
+    )
+
+
+class SortWithIndex(Function):
+    @staticmethod
+    def forward(ctx, x):
+        order = np.argsort(x.detach().numpy())
+        idx = dyngrad.from_numpy(order)
+        ctx.mark_non_differentiable(idx)
+        ctx.order = order
+        return dyngrad.from_numpy(x.detach().numpy()[order]), idx
+
+    @staticmethod
+    def backward(ctx, g, g_idx):
+        out = np.zeros_like(g.numpy())
+        out[ctx.order] = g.numpy()
+        return dyngrad.from_numpy(out)
+
+
+def test_custom_function_multiple_outputs_and_non_differentiable():
+    x = leaf([3.0, 1.0, 2.0])
+    values, idx = SortWithIndex.apply(x)
+    assert values.requires_grad and not idx.requires_grad
+    (values * dyngrad.tensor([1.0, 10.0, 100.0], dtype=dyngrad.float64)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [100.0, 1.0, 10.0])
+
+
+def test_custom_function_without_grad_returns_plain_result():
+    x = dyngrad.tensor([1.0])
+    y = Cube.apply(x, 1.0)
+    assert not y.requires_grad and y.grad_fn is None
+
+
+def test_in_place_on_a_view_rewires_the_base_graph():
+    a = np.arange(12.0).reshape(3, 4) / 7
+    w = leaf(a)
+    b = leaf(a[0])
+    x = w * 1
+    x[1:3].mul_(b)
+    (x * x).sum().backward()
+    expected_w = 2 * a.copy()
+    expected_w[1:3] *= a[0] ** 2
+    np.testing.assert_allclose(w.grad.numpy(), expected_w)
+    np.testing.assert_allclose(b.grad.numpy(), (2 * a[1:3] * a[1:3] * a[0]).sum(0))
+
+
+def test_in_place_on_a_view_of_a_leaf_raises():
+    w = leaf(np.ones((2, 2)))
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        w[0].add_(1)
+
+
+def test_node_post_hook_and_next_functions():
+    x = leaf([1.0])
+    y = x * 2
+    seen = []
+    y.grad_fn.register_hook(lambda gin, gout: seen.append((gin[0].item(), gout[0].item())))
+    acc = y.grad_fn.next_functions[0][0]
+    assert acc.name() == "AccumulateGrad" and acc.variable is x
+    y.sum().backward()
+    assert seen == [(2.0, 1.0)]
+
+
+@needs_torch
+def test_engine_matches_torch_on_a_mixed_graph():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4,))
+    results = []
+    for lib in (dyngrad, torch):
+        x = lib.tensor(a, requires_grad=True)
+        w = lib.tensor(b, requires_grad=True)
+        h = (x * w).tanh()
+        loss = (h * h + h.sigmoid() * x).sum() / (w * w).sum()
+        (gx, gw) = lib.autograd.grad(loss, [x, w], create_graph=True)
+        (gx.sum() + (gw * gw).sum()).backward()
+        results.append((loss.item(), gx.detach().numpy(), x.grad.numpy(), w.grad.numpy()))
+    for ours, theirs in zip(results[0], results[1]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
