@@ -128,3 +128,8 @@ def test_errors():
         dyngrad.from_numpy([1, 2])
     with pytest.raises(TypeError):
         dyngrad.tensor(["a", "b"])
+
+
+def test_tensor_with_float64_dtype_keeps_python_float_precision():
+    assert dyngrad.tensor([0.1], dtype=dyngrad.float64).item() == 0.1
+    assert dyngrad.tensor(0.1, dtype=dyngrad.float64).item() == 0.1

@@ -11,11 +11,11 @@ import warnings
 
 import numpy as np
 import pytest
-from optable import OpCase, needs_torch, parametrize
 
 import dyngrad
 import dyngrad.nn  # noqa: F401 - registers dyngrad.nn for the L.nn.functional cases
 from dyngrad import nn
+from optable import OpCase, needs_torch, parametrize
 
 try:
     import torch
@@ -223,6 +223,8 @@ INIT_FNS = [
     ("kaiming_uniform_", lambda I, t: I.kaiming_uniform_(t, a=0.1, mode="fan_out", nonlinearity="relu")),
     ("kaiming_normal_", lambda I, t: I.kaiming_normal_(t, nonlinearity="leaky_relu")),
     ("trunc_normal_", lambda I, t: I.trunc_normal_(t, mean=0.2, std=0.5, a=-0.3, b=0.9)),
+    ("trunc_normal_-narrow", lambda I, t: I.trunc_normal_(t, std=1.0, a=1.5, b=3.0)),
+    ("trunc_normal_-default", lambda I, t: I.trunc_normal_(t)),
     ("orthogonal_", lambda I, t: I.orthogonal_(t, gain=1.5)),
     ("constant_", lambda I, t: I.constant_(t, 0.25)),
     ("zeros_", lambda I, t: I.zeros_(t)),

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import warnings as _warnings
+
+# PyTorch computes log(-1), 1/0, exp(1000) silently (nan/inf), so dyngrad's ops must too. NumPy
+# attributes its floating-point warnings to the calling module: ignoring them for dyngrad's own
+# modules costs nothing per op (np.errstate would cost ~1us per op) and leaves user code alone.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"dyngrad\.")
+
 from . import dtypes as _dtypes
 from .device import device
 from .dtypes import (
@@ -36,6 +43,7 @@ from .ops.shape import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from ._format import *  # noqa: F403
+from . import nn  # noqa: E402
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001

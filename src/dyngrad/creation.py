@@ -90,9 +90,15 @@ def _has_numpy_float64(data) -> bool:
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays or tensors)."""
-    arr = _infer_array(data)
-    if dtype is not None:
-        arr = arr.astype(_np_dtype(dtype), copy=False)
+    if dtype is not None and not isinstance(data, (Tensor, np.ndarray)):
+        # convert straight to the requested dtype: no detour through float32 for Python floats
+        if isinstance(data, (list, tuple)) and _has_tensor(data):
+            data = _tensors_to_arrays(data)
+        arr = np.array(data, dtype=_np_dtype(dtype))
+    else:
+        arr = _infer_array(data)
+        if dtype is not None:
+            arr = arr.astype(_np_dtype(dtype), copy=False)
     return _finish(arr, requires_grad, device)
 
 

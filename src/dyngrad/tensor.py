@@ -1051,6 +1051,8 @@ class Tensor:
         return _ew.abs(self)
 
     def __invert__(self):
+        if self._data.dtype.kind == "f":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return _ew.bitwise_not(self)
 
     def __and__(self, other):
@@ -1069,9 +1071,13 @@ class Tensor:
     __rxor__ = __xor__
 
     def __eq__(self, other):
+        if not isinstance(other, (Tensor, int, float, bool, np.number, np.bool_)):
+            return NotImplemented  # PyTorch: t == None is False
         return _ew.eq(self, other)
 
     def __ne__(self, other):
+        if not isinstance(other, (Tensor, int, float, bool, np.number, np.bool_)):
+            return NotImplemented
         return _ew.ne(self, other)
 
     def __lt__(self, other):

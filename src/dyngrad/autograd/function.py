@@ -196,13 +196,21 @@ class Op(Node):
     def apply(cls, *args, **kwargs):
         # the hottest function of the library: kept flat on purpose
         node = _new(cls)
+        record = False
         if grad_mode.enabled:
-            needs = [isinstance(a, Tensor) and a._requires_grad for a in args]
-            record = True in needs
+            needs = []
+            edges = []
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    needs.append(True)
+                    fn = a.grad_fn
+                    edges.append((fn, a._output_nr) if fn is not None else a._edge())
+                else:
+                    needs.append(False)
+                    edges.append(None)
             if record:
                 node.needs_input_grad = needs
-        else:
-            record = False
         out = node.forward(*args, **kwargs)
         if type(out) is not np.ndarray:
             if type(out) is tuple:
@@ -213,13 +221,6 @@ class Op(Node):
         if cls.is_view:
             _make_view(t, args[0])
         if record and out.dtype.kind == "f":
-            edges = []
-            for a, n in zip(args, needs):
-                if n:
-                    fn = a.grad_fn
-                    edges.append((fn, a._output_nr) if fn is not None else a._edge())
-                else:
-                    edges.append(None)
             node._edges = edges
             t._requires_grad = True
             t.grad_fn = node

@@ -81,8 +81,10 @@ class _InputHook(Function):
 
     @staticmethod
     def forward(ctx, state, *tensors):
+        # as in PyTorch: inputs that don't require grad stay so inside forward, and their
+        # grad_input is zeros (missing gradients are materialised on this side)
         ctx.state = state
-        ctx.set_materialize_grads(False)
+        ctx.mark_non_differentiable(*(t for t in tensors if not t.requires_grad))
         return tensors
 
     @staticmethod

@@ -83,35 +83,11 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
         return tensor.normal_(mean, std, generator=generator)
 
 
-def _erfinv(y: np.ndarray) -> np.ndarray:
-    """Inverse error function: Giles' approximation refined by Newton steps on erf."""
-    from ..ops.unary import _erf_array
-
-    y = np.asarray(y, np.float64)
-    w = -np.log((1.0 - y) * (1.0 + y))
-    small = w < 5.0
-    ws = w - 2.5
-    p_small = 2.81022636e-08
-    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-              -0.00417768164, 0.246640727, 1.50140941):
-        p_small = c + p_small * ws
-    wl = np.sqrt(np.maximum(w, 5.0)) - 3.0
-    p_large = -0.000200214257
-    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-              0.00943887047, 1.00167406, 2.83297682):
-        p_large = c + p_large * wl
-    x = np.where(small, p_small, p_large) * y
-    finite = np.abs(y) < 1
-    for _ in range(2):  # Newton: erf'(x) = 2 / sqrt(pi) * exp(-x^2)
-        step = (_erf_array(x) - y) / (2.0 / math.sqrt(math.pi) * np.exp(-x * x))
-        x = np.where(finite, x - step, x)
-    return np.where(np.abs(y) == 1, np.copysign(np.inf, y), x)
-
-
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
-    """Fill ``tensor`` from N(mean, std²) truncated to ``[a, b]`` (inverse-CDF sampling of one
-    uniform draw, as PyTorch does)."""
+    """Fill ``tensor`` from N(mean, std²) truncated to ``[a, b]``, by rejection sampling with
+    PyTorch's draws: normal draws redrawn where they fall outside ``[a, b]`` when the interval holds
+    over 30% of the mass, otherwise uniform proposals on ``[a, b]`` accepted with the density ratio."""
 
     def norm_cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
@@ -123,12 +99,40 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
             stacklevel=2,
         )
     with grad_mode.no_grad():
-        low = norm_cdf((a - mean) / std)
-        high = norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
-        values = _erfinv(tensor._data).astype(tensor._data.dtype)
-        values = values * tensor._data.dtype.type(std * math.sqrt(2.0)) + tensor._data.dtype.type(mean)
-        return _fill(tensor, np.clip(values, a, b))
+        d = tensor._data
+        dt = d.dtype.type
+        mass = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+        if mass > 0.3:
+            lo, hi = dt(a), dt(b)  # the bounds as the tensor's dtype sees them
+            tensor.normal_(mean, std, generator=generator)
+            result = d.copy()
+            while True:
+                rejected = (result < lo) | (result > hi)
+                if not rejected.any():
+                    break
+                redraw = _wrap(np.empty_like(d)).normal_(mean, std, generator=generator)._data
+                result = np.where(rejected, redraw, result)
+            return _fill(tensor, result)
+
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def log_ratio(x: np.ndarray) -> np.ndarray:  # log density over its peak, in the tensor dtype
+            return ((x - dt(mean)) / dt(std)) ** 2 * dt(-0.5) - dt(log_peak)
+
+        def rejects(log_density: np.ndarray) -> np.ndarray:
+            u = _wrap(np.empty_like(d)).uniform_(generator=generator)._data
+            with np.errstate(divide="ignore"):
+                return np.log(u) > log_density
+
+        tensor.uniform_(a, b, generator=generator)
+        result = d.copy()
+        pending = rejects(log_ratio(result))
+        while pending.any():
+            candidates = _wrap(np.empty_like(d)).uniform_(a, b, generator=generator)._data.copy()
+            result = np.where(pending, candidates, result)
+            pending = np.where(pending, rejects(log_ratio(candidates)), pending)
+        return _fill(tensor, result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

@@ -1,5 +1,5 @@
 """Comparisons, logical and bitwise ops, closeness tests, and the selecting ops built on them
-(maximum, minimum, clamp, where). Re-exported by ``elementwise``.
+(maximum, minimum, clamp, where) or blend (lerp) the operands. Re-exported by ``elementwise``.
 
 Comparisons, logical/bitwise ops and the is* tests give bool (or integer) tensors, which never
 require grad: they are plain functions without a graph node, the cheapest path there is."""
@@ -11,14 +11,14 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import Op, apply_inplace
 from ._util import Tensor, _wrap
-from .elementwise import _Binary, _broadcast_error, _check_inplace_shape, _operands, _unbroadcast
+from .elementwise import _Binary, _broadcast_error, _check_inplace_shape, _not_for, _operands, _unbroadcast
 
 __all__ = [
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isclose", "allclose", "equal",
     "maximum", "minimum", "clamp", "clip", "clamp_min", "clamp_max", "clamp_", "clip_", "clamp_min_",
-    "clamp_max_", "where",
+    "clamp_max_", "where", "lerp",
 ]
 
 
@@ -160,7 +160,7 @@ class Maximum(_Binary):
             bad = b if isinstance(a, Tensor) else a
             raise TypeError(f"{type(self).__name__.lower()}(): expected Tensor operands, got "
                             f"{type(bad).__name__}")
-        xa, xb = _operands(a, b, "maximum")
+        xa, xb = _operands(a, b, type(self).__name__.lower())
         if self.needs_input_grad:
             self._meta(a, b)
             self.save_for_backward(a, b)
@@ -327,3 +327,59 @@ def where(condition: Tensor, input=None, other=None) -> Tensor | tuple:
     if input is None or other is None:
         raise TypeError("where: expected both input and other, or neither")
     return Where.apply(condition, input, other)
+
+
+# --- lerp ------------------------------------------------------------------------------------
+
+
+class Lerp(Op):
+    """``start + weight * (end - start)``, computed from the nearer end as PyTorch does."""
+
+    def forward(self, start, end, weight):
+        s, e = start._data, end._data
+        _not_for(start, "lerp", "biu")
+        if e.dtype != s.dtype:
+            raise RuntimeError(f"lerp: expected dtype {start.dtype.name} for `end` but got dtype {end.dtype.name}")
+        w = weight
+        if isinstance(weight, Tensor):
+            w = weight._data
+            if w.dtype != s.dtype:
+                if w.ndim:
+                    raise RuntimeError(
+                        f"lerp: expected dtype {start.dtype.name} for `weight` but got dtype {weight.dtype.name}")
+                w = w.astype(s.dtype)
+        n = self.needs_input_grad
+        if n:
+            self.meta = (s.shape, e.shape, weight._data.shape if isinstance(weight, Tensor) else None)
+            self.w = weight
+            self.save_for_backward(start if n[2] else None, end if n[2] else None,
+                                   weight if isinstance(weight, Tensor) else None)
+        try:
+            diff = e - s
+            if isinstance(w, np.ndarray):
+                return np.where(np.abs(w) < 0.5, s + w * diff, e - diff * (1 - w))
+            return s + w * diff if -0.5 < w < 0.5 else e - diff * (1 - w)
+        except ValueError:
+            raise _broadcast_error("lerp", s, e, np.shape(w)) from None
+
+    def backward(self, g):
+        start, end, w_t = self.saved_tensors
+        w = w_t if w_t is not None else self.w
+        n = self.needs_input_grad
+        s_shape, e_shape, w_shape = self.meta
+        dt = g._data.dtype
+        return (
+            _unbroadcast(g * (1 - w), s_shape, dt) if n[0] else None,
+            _unbroadcast(g * w, e_shape, dt) if n[1] else None,
+            _unbroadcast(g * (end - start), w_shape, dt) if n[2] else None,
+        )
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """``input + weight * (end - input)``; ``weight`` is a number or a tensor."""
+    return Lerp.apply(input, end, weight)
+
+
+def lerp_(self: Tensor, end: Tensor, weight) -> Tensor:
+    _check_inplace_shape(self, "lerp_", end, weight)
+    return apply_inplace(Lerp, self, end, weight)

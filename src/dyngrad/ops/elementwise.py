@@ -1,8 +1,8 @@
 """Elementwise primitives: forward on arrays, backward with dyngrad ops, side by side.
 
-This file holds the arithmetic (add ... pow, lerp, addcmul, addcdiv) and the helpers the family
+This file holds the arithmetic (add ... pow, addcmul, addcdiv) and the helpers the family
 shares. Unary math, activations, rounding and copies live in ``unary.py``; comparisons, logical and
-bitwise ops, clamp, maximum/minimum and where in ``comparison.py``. Both are re-exported from here,
+bitwise ops and the selecting ops (clamp, maximum/minimum, where, lerp) in ``comparison.py``. Both are re-exported from here,
 so ``dyngrad.ops.elementwise`` is the family's one namespace.
 
 Binary ops broadcast like PyTorch and promote dtypes by its rules; their backward sums the
@@ -18,14 +18,8 @@ from ._util import Tensor, _wrap, binary_arrays
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-    "remainder", "fmod", "pow", "square", "lerp", "addcmul", "addcdiv",
+    "remainder", "fmod", "pow", "square", "addcmul", "addcdiv",
 ]  # + unary.__all__ + comparison.__all__, appended at the bottom
-
-# PyTorch computes log(-1), 1/0, exp(1000) silently (nan/inf): so must we, for the ops whose
-# domain makes these common. (np.errstate costs ~1us, so the cheap ops go without.)
-_quiet = np.errstate
-_IGNORE = "ignore"
-
 
 def _default_float() -> np.dtype:
     return dtypes._default[0].np
@@ -208,8 +202,7 @@ class Div(_Binary):
             self.save_for_backward(a if n[1] and isinstance(a, Tensor) else None,
                                    b if isinstance(b, Tensor) else None)
         try:
-            with _quiet(all=_IGNORE):
-                return xa / xb
+            return xa / xb
         except ValueError:
             raise _broadcast_error("div", xa, xb) from None
 
@@ -235,14 +228,13 @@ class DivRounded(_Binary):
         if self.needs_input_grad:
             self._meta(a, b)
         try:
-            with _quiet(all=_IGNORE):
-                if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind == "f":
-                    return np.floor_divide(xa, xb) if mode == "floor" else np.trunc(xa / xb)
-                _int_zero_check(xb, "div")
-                q = np.floor_divide(xa, xb)
-                if mode == "trunc":  # floor and trunc differ for inexact negative quotients
-                    q = q + ((q < 0) & (q * xb != xa))
-                return q
+            if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind == "f":
+                return np.floor_divide(xa, xb) if mode == "floor" else np.trunc(xa / xb)
+            _int_zero_check(xb, "div")
+            q = np.floor_divide(xa, xb)
+            if mode == "trunc":  # floor and trunc differ for inexact negative quotients
+                q = q + ((q < 0) & (q * xb != xa))
+            return q
         except ValueError:
             raise _broadcast_error("div", xa, xb) from None
 
@@ -283,8 +275,7 @@ class Remainder(_Binary):
         if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind != "f":
             _int_zero_check(xb, type(self).__name__.lower())
         try:
-            with _quiet(all=_IGNORE):
-                return self.ufunc(xa, xb)
+            return self.ufunc(xa, xb)
         except ValueError:
             raise _broadcast_error(type(self).__name__.lower(), xa, xb) from None
 
@@ -325,14 +316,16 @@ def mul(input, other, *, out=None) -> Tensor:
 multiply = mul
 
 
+def _check_rounding_mode(mode) -> None:
+    if mode != "trunc" and mode != "floor":
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {mode!r}")
+
+
 def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
     """``input / other`` (true division); ``rounding_mode`` 'trunc' or 'floor' rounds the quotient."""
     if rounding_mode is None:
         return Div.apply(input, other)
-    if rounding_mode != "trunc" and rounding_mode != "floor":
-        raise RuntimeError(
-            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
-        )
+    _check_rounding_mode(rounding_mode)
     return DivRounded.apply(input, other, mode=rounding_mode)
 
 
@@ -375,6 +368,8 @@ class PowScalar(Op):
     def forward(self, x, exponent):
         d = x._data
         p = exponent.item() if isinstance(exponent, np.generic) else exponent
+        if not isinstance(p, (int, float)):
+            raise TypeError(f"pow: expected a number or a Tensor as exponent, got {type(p).__name__}")
         if not (d.dtype.kind == "f" and (type(p) is float or type(p) is int)):
             rt = dtypes.result_type(x, p).np
             if rt.kind != "f" and p < 0:
@@ -385,12 +380,11 @@ class PowScalar(Op):
             self.save_for_backward(x)
         if p == 2:
             return np.square(d)
-        with _quiet(all=_IGNORE):
-            if p == 0.5:
-                return np.sqrt(d)
-            if p == -1 and d.dtype.kind == "f":
-                return np.reciprocal(d)
-            return np.power(d, p)
+        if p == 0.5:
+            return np.sqrt(d)
+        if p == -1 and d.dtype.kind == "f":
+            return np.reciprocal(d)
+        return np.power(d, p)
 
     def backward(self, g):
         p = self.p
@@ -420,16 +414,11 @@ class Pow(_Binary):
         try:
             if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind != "f":
                 return _int_power(xa, xb)
-            with _quiet(all=_IGNORE):
-                return np.power(xa, xb)
+            return np.power(xa, xb)
         except ValueError:
             raise _broadcast_error("pow", xa, xb) from None
 
     def backward(self, g):
-        with _quiet(all=_IGNORE):  # inf * 0 where the masks below discard the result
-            return self._backward_quiet(g)
-
-    def _backward_quiet(self, g):
         a, b = self.saved_tensors
         n = self.needs_input_grad
         ga = gb = None
@@ -441,8 +430,7 @@ class Pow(_Binary):
                 xa, log_a = a._data, log(a)
             else:
                 xa = self.ca
-                with _quiet(all=_IGNORE):
-                    log_a = float(np.log(np.float64(xa)))
+                log_a = float(np.log(np.float64(xa)))
             gb = g * where(_wrap((xa == 0) & (xb >= 0)), 0.0, self.output * log_a)
         return self._grads(ga, gb)
 
@@ -462,50 +450,7 @@ def square(input) -> Tensor:
     return PowScalar.apply(input, exponent=2)
 
 
-# --- lerp, addcmul, addcdiv ------------------------------------------------------------------
-
-
-class Lerp(Op):
-    """``start + weight * (end - start)``, computed from the nearer end as PyTorch does."""
-
-    def forward(self, start, end, weight):
-        s, e = start._data, end._data
-        _not_for(start, "lerp", "biu")
-        if e.dtype != s.dtype:
-            raise RuntimeError(f"lerp: expected dtype {start.dtype.name} for `end` but got dtype {end.dtype.name}")
-        w = weight
-        if isinstance(weight, Tensor):
-            w = weight._data
-            if w.dtype != s.dtype:
-                if w.ndim:
-                    raise RuntimeError(
-                        f"lerp: expected dtype {start.dtype.name} for `weight` but got dtype {weight.dtype.name}")
-                w = w.astype(s.dtype)
-        n = self.needs_input_grad
-        if n:
-            self.meta = (s.shape, e.shape, weight._data.shape if isinstance(weight, Tensor) else None)
-            self.w = weight
-            self.save_for_backward(start if n[2] else None, end if n[2] else None,
-                                   weight if isinstance(weight, Tensor) else None)
-        try:
-            diff = e - s
-            if isinstance(w, np.ndarray):
-                return np.where(np.abs(w) < 0.5, s + w * diff, e - diff * (1 - w))
-            return s + w * diff if -0.5 < w < 0.5 else e - diff * (1 - w)
-        except ValueError:
-            raise _broadcast_error("lerp", s, e, np.shape(w)) from None
-
-    def backward(self, g):
-        start, end, w_t = self.saved_tensors
-        w = w_t if w_t is not None else self.w
-        n = self.needs_input_grad
-        s_shape, e_shape, w_shape = self.meta
-        dt = g._data.dtype
-        return (
-            _unbroadcast(g * (1 - w), s_shape, dt) if n[0] else None,
-            _unbroadcast(g * w, e_shape, dt) if n[1] else None,
-            _unbroadcast(g * (end - start), w_shape, dt) if n[2] else None,
-        )
+# --- addcmul, addcdiv -----------------------------------------------------------------------
 
 
 class _Addc(Op):
@@ -534,8 +479,9 @@ class _Addc(Op):
             self.dtypes = (x._data.dtype, t1._data.dtype, t2._data.dtype)
             self.save_for_backward(t1 if n[2] else None, t2 if n[1] or (n[2] and self.divide) else None)
         try:
-            with _quiet(all=_IGNORE):
-                return d + (value * d1 / d2 if self.divide else value * d1 * d2)
+            if not self.divide:
+                return d + value * d1 * d2
+            return d + value * d1 / d2
         except ValueError:
             raise _broadcast_error(type(self).__name__.lower(), d, d1, d2) from None
 
@@ -560,11 +506,6 @@ class Addcmul(_Addc):
 
 class Addcdiv(_Addc):
     divide = True
-
-
-def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
-    """``input + weight * (end - input)``; ``weight`` is a number or a tensor."""
-    return Lerp.apply(input, end, weight)
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
@@ -612,7 +553,7 @@ def mul_(self: Tensor, other) -> Tensor:
 def div_(self: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
     _check_inplace_shape(self, "div_", other)
     if rounding_mode is not None:
-        div(self, other, rounding_mode=rounding_mode)  # validates the mode
+        _check_rounding_mode(rounding_mode)
         return apply_inplace(DivRounded, self, other, mode=rounding_mode)
     return apply_inplace(Div, self, other)
 
@@ -622,11 +563,6 @@ def pow_(self: Tensor, exponent) -> Tensor:
         _check_inplace_shape(self, "pow_", exponent)
         return apply_inplace(Pow, self, exponent)
     return apply_inplace(PowScalar, self, exponent=exponent)
-
-
-def lerp_(self: Tensor, end: Tensor, weight) -> Tensor:
-    _check_inplace_shape(self, "lerp_", end, weight)
-    return apply_inplace(Lerp, self, end, weight)
 
 
 def addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
@@ -643,7 +579,7 @@ def addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
 from . import comparison as _comparison  # noqa: E402
 from . import unary as _unary_ops  # noqa: E402
 from .comparison import *  # noqa: E402, F403
-from .comparison import where  # noqa: E402
+from .comparison import lerp_, where  # noqa: E402, F401  (lerp_: for tensor.py)
 from .unary import *  # noqa: E402, F403
 from .unary import cast, copy_, log, softplus  # noqa: E402, F401  (copy_, softplus: for tensor.py)
 

@@ -66,9 +66,8 @@ class Var(Op):
             )
         self.scale = 2.0 / dof if dof > 0 else math.inf
         self.save_for_backward(x)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dev = d - d.mean(axis=dims, keepdims=True) if n else d
-            out = np.asarray(np.sum(dev * dev, axis=dims, keepdims=keepdim) / max(dof, 0))
+        dev = d - d.mean(axis=dims, keepdims=True) if n else d
+        out = np.asarray(np.sum(dev * dev, axis=dims, keepdims=keepdim) / max(dof, 0))
         return out.astype(d.dtype, copy=False)
 
     def backward(self, g):
@@ -136,12 +135,11 @@ class AbsPow(Op):
         d = x._data
         self.q, self.signed = q, signed
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.abs(d) ** q if q != 1 else np.abs(d)
-            if signed:
-                out = np.sign(d) * out
-            if zero_at_zero:
-                out = np.where(d == 0, 0, out).astype(d.dtype, copy=False)
+        out = np.abs(d) ** q if q != 1 else np.abs(d)
+        if signed:
+            out = np.sign(d) * out
+        if zero_at_zero:
+            out = np.where(d == 0, 0, out).astype(d.dtype, copy=False)
         return out
 
     def backward(self, g):

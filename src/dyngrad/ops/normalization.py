@@ -78,11 +78,13 @@ class Normalize(Op):
                 gx = (gxhat - mean(gxhat, dims, True) - xhat * mean(gxhat * xhat, dims, True)) * invstd
             else:
                 gx = gxhat * invstd
+        pd = self.param_dims  # () means nothing to sum over (dyngrad's sum would take it as every dim)
         if len(need) > 1 and need[1]:
-            gw = sum(g * xhat, self.param_dims).reshape(weight.shape)
+            gw = g * xhat
+            gw = (sum(gw, pd) if pd else gw).reshape(weight.shape)
         if len(need) > 2 and need[2]:
-            gb = sum(g, self.param_dims).reshape(self.bias_shape)
-        return gx, gw, gb
+            gb = (sum(g, pd) if pd else g).reshape(self.bias_shape)
+        return (gx, gw, gb)[: len(need)]
 
 
 def _normalize(x: Tensor, weight, bias, **settings) -> Tensor:

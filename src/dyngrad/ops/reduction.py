@@ -182,10 +182,9 @@ class Mean(Op):
         self.dims = dims
         self.keepdim = keepdim
         self.n = _reduced_numel(d.shape, dims)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(d.mean(axis=dims, keepdims=keepdim)) if self.n else np.full(
-                np.sum(d, axis=dims, keepdims=keepdim).shape, np.nan, d.dtype
-            )
+        return np.asarray(d.mean(axis=dims, keepdims=keepdim)) if self.n else np.full(
+            np.sum(d, axis=dims, keepdims=keepdim).shape, np.nan, d.dtype
+        )
 
     def backward(self, g):
         return _spread(g, self.shape, self.dims, self.keepdim) / self.n

@@ -34,8 +34,7 @@ class LogSumExp(Op):
         self.keepdim = keepdim
         self.save_for_backward(x)
         m = _shift(d, dims)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            out = np.log(np.sum(np.exp(d - m), axis=dims, keepdims=True)) + m
+        out = np.log(np.sum(np.exp(d - m), axis=dims, keepdims=True)) + m
         return out if keepdim else out.reshape(tuple(s for i, s in enumerate(d.shape) if i not in dims))
 
     def backward(self, g):
@@ -67,9 +66,8 @@ class Softmax(Op):
     def forward(self, x, dim=-1):
         d = x._data
         self.dim = dim
-        with np.errstate(over="ignore", invalid="ignore"):
-            e = np.exp(d - np.max(d, axis=dim, keepdims=True)) if d.size else d.copy()
-            e /= np.sum(e, axis=dim, keepdims=True)
+        e = np.exp(d - np.max(d, axis=dim, keepdims=True)) if d.size else d.copy()
+        e /= np.sum(e, axis=dim, keepdims=True)
         return e
 
     def backward(self, g):
@@ -86,9 +84,8 @@ class LogSoftmax(Op):
         self.dim = dim
         if not d.size:
             return d.copy()
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            shifted = d - np.max(d, axis=dim, keepdims=True)
-            return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        shifted = d - np.max(d, axis=dim, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
     def backward(self, g):
         return g - self.output.exp() * sum(g, self.dim, True)

@@ -12,12 +12,10 @@ from ..autograd import grad_mode
 from ..autograd.function import Op, apply_inplace
 from ._util import Tensor, _wrap
 from .elementwise import (
-    _IGNORE,
     _broadcast_error,
     _check_inplace_shape,
     _default_float,
     _not_for,
-    _quiet,
     _unbroadcast,
     _zeros_like,
 )
@@ -44,7 +42,6 @@ class _Unary(Op):
     input, or the output when ``save_output`` is set."""
 
     ufunc = None
-    quiet = False  # silence NumPy's domain warnings: PyTorch returns nan/inf silently
 
     def forward(self, x):
         d = x._data
@@ -52,15 +49,12 @@ class _Unary(Op):
             d = d.astype(_default_float())
         if not self.save_output:
             self.save_for_backward(x)
-        if self.quiet:
-            with _quiet(all=_IGNORE):
-                return self.ufunc(d)
         return self.ufunc(d)
 
 
 class Exp(_Unary):
     ufunc = np.exp
-    quiet = save_output = True
+    save_output = True
 
     def backward(self, g):
         return g * self.output
@@ -68,7 +62,7 @@ class Exp(_Unary):
 
 class Exp2(_Unary):
     ufunc = np.exp2
-    quiet = save_output = True
+    save_output = True
 
     def backward(self, g):
         return g * (self.output * math.log(2.0))
@@ -76,7 +70,7 @@ class Exp2(_Unary):
 
 class Expm1(_Unary):
     ufunc = np.expm1
-    quiet = save_output = True
+    save_output = True
 
     def backward(self, g):
         return g * (self.output + 1)
@@ -84,7 +78,6 @@ class Expm1(_Unary):
 
 class Log(_Unary):
     ufunc = np.log
-    quiet = True
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -93,7 +86,6 @@ class Log(_Unary):
 
 class Log2(_Unary):
     ufunc = np.log2
-    quiet = True
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -102,7 +94,6 @@ class Log2(_Unary):
 
 class Log10(_Unary):
     ufunc = np.log10
-    quiet = True
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -111,7 +102,6 @@ class Log10(_Unary):
 
 class Log1p(_Unary):
     ufunc = np.log1p
-    quiet = True
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -120,14 +110,14 @@ class Log1p(_Unary):
 
 class Sqrt(_Unary):
     ufunc = np.sqrt
-    quiet = save_output = True
+    save_output = True
 
     def backward(self, g):
         return g / (self.output * 2)
 
 
 class Rsqrt(_Unary):
-    quiet = save_output = True
+    save_output = True
 
     @staticmethod
     def ufunc(d):
@@ -138,7 +128,7 @@ class Rsqrt(_Unary):
 
 
 class Reciprocal(_Unary):
-    quiet = save_output = True
+    save_output = True
 
     @staticmethod
     def ufunc(d):
@@ -176,7 +166,6 @@ class Tan(_Unary):
 
 class Asin(_Unary):
     ufunc = np.arcsin
-    quiet = True
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -185,7 +174,6 @@ class Asin(_Unary):
 
 class Acos(_Unary):
     ufunc = np.arccos
-    quiet = True
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -202,7 +190,6 @@ class Atan(_Unary):
 
 class Sinh(_Unary):
     ufunc = np.sinh
-    quiet = True
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -211,7 +198,6 @@ class Sinh(_Unary):
 
 class Cosh(_Unary):
     ufunc = np.cosh
-    quiet = True
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -233,8 +219,8 @@ class Sigmoid(_Unary):
     @staticmethod
     def ufunc(d):
         t = np.negative(d, out=np.empty(d.shape, d.dtype))
-        with _quiet(all=_IGNORE):  # exp(-x) overflows to inf for very negative x: sigmoid is 0
-            np.exp(t, out=t)
+        # exp(-x) overflows to inf for very negative x: sigmoid is 0
+        np.exp(t, out=t)
         t += 1
         return np.reciprocal(t, out=t)
 
@@ -310,8 +296,7 @@ class Softplus(Op):
         self.save_for_backward(x)
         self.beta, self.threshold = beta, threshold
         z = d * beta
-        with _quiet(all=_IGNORE):
-            return np.where(z > threshold, d, np.log1p(np.exp(z)) / beta)
+        return np.where(z > threshold, d, np.log1p(np.exp(z)) / beta)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -363,12 +348,12 @@ class Round(_ZeroGrad):
             return d.copy()
         if decimals == 0:
             return np.rint(d)
-        with _quiet(all=_IGNORE):  # PyTorch's order of operations, for the same rounding
-            if decimals > 0:
-                scale = 10.0**decimals
-                return np.rint(d * scale) / scale
-            scale = 10.0**-decimals
-            return np.rint(d / scale) * scale
+        # PyTorch's order of operations, for the same rounding
+        if decimals > 0:
+            scale = 10.0**decimals
+            return np.rint(d * scale) / scale
+        scale = 10.0**-decimals
+        return np.rint(d / scale) * scale
 
 
 class Frac(Op):

@@ -78,7 +78,8 @@ class Hardsigmoid(_Sloped):
 
     @staticmethod
     def compute(d):
-        slope = ((d > -3) & (d < 3)).astype(d.dtype) / d.dtype.type(6)
+        # PyTorch's backward multiplies by 1/6 rounded to float32, in every dtype
+        slope = ((d > -3) & (d < 3)).astype(d.dtype) * d.dtype.type(np.float32(1.0) / np.float32(6.0))
         return np.minimum(np.maximum(d + 3, 0), 6) / d.dtype.type(6), slope
 
 

@@ -1,0 +1,577 @@
+"""Recurrent layers: RNN, LSTM, GRU and their single-step cells (PyTorch's parameter names, order,
+initialisation, gate order and shapes).
+
+Each layer and direction projects the whole input sequence with ONE matmul (both biases folded in
+where the maths allows), then loops over time doing only the hidden-state matmul and the gates.
+The LSTM and GRU gates are fused primitives (one NumPy pass forward, one backward); their
+backward falls back to a formula written with dyngrad ops when the graph of the gradient is being
+recorded (``create_graph``), so higher-order derivatives stay correct."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from ... import creation
+from ...autograd import grad_mode
+from ...autograd.function import Op
+from ...ops import join as _join
+from ...ops import unary as _unary
+from ...ops.linalg import Linear as _LinearOp
+from ...tensor import Tensor, _wrap
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _sigmoid_array(d: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-d)) in one buffer; exp overflow for very negative d gives 0, as it should."""
+    t = np.negative(d)
+    with np.errstate(over="ignore"):
+        np.exp(t, out=t)
+    t += 1
+    return np.reciprocal(t, out=t)
+
+
+class HiddenLinear(Op):
+    """``h @ weight.T + step`` for one time step: computed as ``(weight @ h.T).T``, which OpenBLAS
+    runs markedly faster than ``h @ weight.T`` for the few-row ``h`` of a recurrent step."""
+
+    def forward(self, h, w, step=None):
+        self.save_for_backward(h, w)
+        out = np.matmul(w._data, h._data.T).T
+        if step is None:
+            return np.ascontiguousarray(out)
+        self.bias_shape = step._data.shape
+        return np.add(out, step._data, order="C")  # C order: the gates' slices stay fast
+
+    def backward(self, g):
+        h, w = self.saved_tensors
+        need = self.needs_input_grad
+        gh = g.matmul(w) if need[0] else None
+        gw = g.transpose(0, 1).matmul(h) if need[1] else None
+        gb = None
+        if need[2]:
+            gb = g if g.shape == self.bias_shape else g.sum_to_size(*self.bias_shape)
+        return gh, gw, gb
+
+
+# --- fused gates ---------------------------------------------------------------------------------
+
+
+class LSTMGates(Op):
+    """``(gates, c) -> (h', c')`` with ``gates = x W_ih^T + h W_hh^T + b`` laid out ``i, f, g, o``:
+    ``c' = sigmoid(f) c + sigmoid(i) tanh(g)``, ``h' = sigmoid(o) tanh(c')``."""
+
+    def forward(self, gates, c):
+        gd = gates._data
+        hs = c._data.shape[-1]
+        act = _sigmoid_array(gd)
+        act[..., 2 * hs:3 * hs] = np.tanh(gd[..., 2 * hs:3 * hs])
+        c_new = act[..., hs:2 * hs] * c._data
+        c_new += act[..., :hs] * act[..., 2 * hs:3 * hs]
+        tanh_c = np.tanh(c_new)
+        self.save_for_backward(gates, c)
+        self.act, self.tanh_c = act, tanh_c
+        return act[..., 3 * hs:] * tanh_c, c_new
+
+    def backward(self, gh, gc):
+        gates, c = self.saved_tensors
+        if gh is None and gc is None:
+            return None, None
+        if grad_mode.enabled:  # create_graph: a formula the engine can differentiate again
+            return self._recorded_backward(gates, c, gh, gc)
+        hs = c._data.shape[-1]
+        act, tanh_c = self.act, self.tanh_c
+        i, f, g, o = act[..., :hs], act[..., hs:2 * hs], act[..., 2 * hs:3 * hs], act[..., 3 * hs:]
+        dgates = np.empty(act.shape, act.dtype)
+        if gh is not None:
+            ghd = gh._data
+            dc = ghd * o
+            dc *= 1 - tanh_c * tanh_c
+            if gc is not None:
+                dc += gc._data
+            dgates[..., 3 * hs:] = ghd * tanh_c * o * (1 - o)
+        else:
+            dc = gc._data
+            dgates[..., 3 * hs:] = 0
+        dgates[..., :hs] = dc * g * i * (1 - i)
+        dgates[..., hs:2 * hs] = dc * c._data * f * (1 - f)
+        dgates[..., 2 * hs:3 * hs] = dc * i * (1 - g * g)
+        dc_prev = _wrap(dc * f) if self.needs_input_grad[1] else None
+        return (_wrap(dgates) if self.needs_input_grad[0] else None), dc_prev
+
+    @staticmethod
+    def _recorded_backward(gates, c, gh, gc):
+        i, f, g, o = _join.chunk(gates, 4, -1)
+        i, f, o, g = _unary.sigmoid(i), _unary.sigmoid(f), _unary.sigmoid(o), _unary.tanh(g)
+        tanh_c = _unary.tanh(f * c + i * g)
+        if gh is not None:
+            dc = gh * o * (1 - tanh_c * tanh_c)
+            if gc is not None:
+                dc = dc + gc
+            do = gh * tanh_c * o * (1 - o)
+        else:
+            dc, do = gc, gc * 0
+        di = dc * g * i * (1 - i)
+        df = dc * c * f * (1 - f)
+        dg = dc * i * (1 - g * g)
+        return _join.cat([di, df, dg, do], -1), dc * f
+
+
+class GRUGates(Op):
+    """``(gi, gh, h) -> h'`` with ``gi = x W_ih^T + b_ih``, ``gh = h W_hh^T + b_hh`` laid out
+    ``r, z, n``: ``n = tanh(gi_n + r * gh_n)``, ``h' = (1 - z) n + z h`` (PyTorch's GRU)."""
+
+    def forward(self, gi, gh, h):
+        gid, ghd, hd = gi._data, gh._data, h._data
+        hs = hd.shape[-1]
+        rz = _sigmoid_array(gid[..., :2 * hs] + ghd[..., :2 * hs])
+        r, z = rz[..., :hs], rz[..., hs:]
+        n = np.tanh(gid[..., 2 * hs:] + r * ghd[..., 2 * hs:])
+        self.save_for_backward(gi, gh, h)
+        self.rz, self.n = rz, n
+        out = hd - n
+        out *= z
+        out += n
+        return out
+
+    def backward(self, g):
+        gi, gh, h = self.saved_tensors
+        if grad_mode.enabled:
+            return self._recorded_backward(gi, gh, h, g)
+        hs = h._data.shape[-1]
+        rz, n = self.rz, self.n
+        r, z = rz[..., :hs], rz[..., hs:]
+        gd = g._data
+        dn = gd * (1 - z)
+        dn *= 1 - n * n
+        dgi = np.empty(gi._data.shape, gd.dtype)
+        dgi[..., :hs] = dn * gh._data[..., 2 * hs:] * r * (1 - r)
+        dgi[..., hs:2 * hs] = gd * (h._data - n) * z * (1 - z)
+        dgi[..., 2 * hs:] = dn
+        need = self.needs_input_grad
+        dgh = None
+        if need[1]:
+            dgh = dgi.copy()
+            dgh[..., 2 * hs:] *= r
+            dgh = _wrap(dgh)
+        return (_wrap(dgi) if need[0] else None), dgh, (_wrap(gd * z) if need[2] else None)
+
+    @staticmethod
+    def _recorded_backward(gi, gh, h, g):
+        hs = h.shape[-1]
+        gi_r, gi_z, gi_n = _join.chunk(gi, 3, -1)
+        gh_r, gh_z, gh_n = _join.chunk(gh, 3, -1)
+        r, z = _unary.sigmoid(gi_r + gh_r), _unary.sigmoid(gi_z + gh_z)
+        n = _unary.tanh(gi_n + r * gh_n)
+        dn = g * (1 - z) * (1 - n * n)
+        dr = dn * gh_n * r * (1 - r)
+        dz = g * (h - n) * z * (1 - z)
+        del hs
+        return _join.cat([dr, dz, dn], -1), _join.cat([dr, dz, dn * r], -1), g * z
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _check_size_arg(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
+
+
+def _init_uniform(module: Module, hidden_size: int) -> None:
+    """U(-1/sqrt(hidden), 1/sqrt(hidden)) on every parameter, in registration order (PyTorch's)."""
+    stdv = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -stdv, stdv)
+
+
+def _same_dtype(layer: Module, input: Tensor, weight: Tensor) -> None:
+    if input.dtype != weight.dtype:
+        raise layer._input_error(
+            f"input dtype ({input.dtype}) does not match weight dtype ({weight.dtype}). Convert input: "
+            f"input.to({weight.dtype}), or convert model: model.to({input.dtype})",
+            ValueError,
+        )
+
+
+# --- multi-layer recurrent layers -------------------------------------------------------------
+
+
+class RNNBase(Module):
+    """The shared machinery of RNN, LSTM and GRU; ``mode`` is ``RNN_TANH``, ``RNN_RELU``, ``LSTM``
+    or ``GRU``."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device=None, dtype=None) -> None:
+        super().__init__()
+        if mode not in _GATES:
+            raise ValueError(f"Unrecognized RNN mode: {mode}")
+        if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
+                or not 0 <= dropout <= 1):
+            raise ValueError(
+                "dropout should be a number in range [0, 1] representing the probability of an element being zeroed"
+            )
+        _check_size_arg("hidden_size", hidden_size)
+        if hidden_size <= 0:
+            raise ValueError("hidden_size must be greater than zero")
+        if not isinstance(num_layers, int) or isinstance(num_layers, bool):
+            raise TypeError(f"'{type(num_layers).__name__}' object cannot be interpreted as an integer")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
+        if proj_size != 0:
+            raise NotImplementedError("dyngrad's LSTM does not support proj_size (projections)")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
+                f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                stacklevel=3,
+            )
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        gate_size = _GATES[mode] * hidden_size
+        directions = 2 if bidirectional else 1
+        factory = {"device": device, "dtype": dtype}
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            for direction in range(directions):
+                layer_input = input_size if layer == 0 else hidden_size * directions
+                suffix = "_reverse" if direction == 1 else ""
+                shapes = [("weight_ih", (gate_size, layer_input)), ("weight_hh", (gate_size, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                for kind, shape in shapes:
+                    name = f"{kind}_l{layer}{suffix}"
+                    setattr(self, name, Parameter(creation.empty(shape, **factory)))
+                    self._flat_weights_names.append(name)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _init_uniform(self, self.hidden_size)
+
+    def flatten_parameters(self) -> None:
+        """A no-op kept for compatibility (cuDNN's contiguous weight buffer does not exist here)."""
+
+    @property
+    def _flat_weights(self) -> list:
+        return [getattr(self, name) for name in self._flat_weights_names]
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters grouped per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh], ...]``."""
+        per = 4 if self.bias else 2
+        flat = self._flat_weights
+        return [flat[i:i + per] for i in range(0, len(flat), per)]
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+    # --- forward ---
+    def _check_input(self, input: Tensor) -> None:
+        if not isinstance(input, Tensor):
+            raise self._input_error(f"expected a Tensor input, got {type(input).__name__}", TypeError)
+        if input.ndim not in (2, 3):
+            raise self._input_error(f"Expected input to be 2D or 3D, got {input.ndim}D instead", ValueError)
+        if input.shape[-1] != self.input_size:
+            raise self._input_error(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}"
+            )
+        _same_dtype(self, input, self.weight_ih_l0)
+        if input.shape[0 if input.ndim == 2 or not self.batch_first else 1] == 0:
+            raise self._input_error("Expected sequence length to be larger than 0 in RNN")
+
+    def _check_hidden(self, h: Tensor, expected: tuple, what: str) -> None:
+        if tuple(h.shape) != expected:
+            raise self._input_error(f"Expected {what} size {expected}, got {list(h.shape)}")
+
+    def _initial_states(self, hx, batch: int, batched: bool, like: Tensor) -> list:
+        """Per layer and direction: h (and c for LSTM), each ``(batch, hidden)``."""
+        directions = 2 if self.bidirectional else 1
+        expected = (self.num_layers * directions, batch, self.hidden_size)
+        is_lstm = self.mode == "LSTM"
+        if hx is None:
+            zeros = _wrap(np.zeros((batch, self.hidden_size), like._data.dtype))
+            return [(zeros, zeros) if is_lstm else zeros] * expected[0]
+        parts = tuple(hx) if is_lstm else (hx,)
+        if is_lstm and len(parts) != 2:
+            raise self._input_error(f"expected hx to be a tuple (h_0, c_0), got {len(parts)} tensors", ValueError)
+        for p in parts:
+            if not isinstance(p, Tensor):
+                raise self._input_error(f"expected hx to hold Tensors, got {type(p).__name__}", TypeError)
+        if not batched:
+            if any(p.ndim != 2 for p in parts):
+                dims = ", ".join(f"{p.ndim}-D" for p in parts)
+                raise self._input_error(
+                    f"For unbatched 2-D input, hx should also be 2-D but got ({dims}) tensor"
+                    + ("s" if is_lstm else "")
+                )
+            parts = tuple(p.unsqueeze(1) for p in parts)
+        elif any(p.ndim != 3 for p in parts):
+            dims = ", ".join(f"{p.ndim}-D" for p in parts)
+            raise self._input_error(f"For batched 3-D input, hx should also be 3-D but got ({dims}) tensor")
+        for k, p in enumerate(parts):
+            self._check_hidden(p, expected, f"hidden[{k}]" if is_lstm else "hidden")
+            _same_dtype(self, p, self.weight_ih_l0)
+        if is_lstm:
+            return list(zip(parts[0].unbind(0), parts[1].unbind(0)))
+        return list(parts[0].unbind(0))
+
+    def forward(self, input: Tensor, hx=None):
+        self._check_input(input)
+        batched = input.ndim == 3
+        if not batched:
+            input = input.unsqueeze(1)
+        time_dim = 1 if (batched and self.batch_first) else 0
+        batch = input.shape[1 - time_dim]
+        states = self._initial_states(hx, batch, batched, input)
+        directions = 2 if self.bidirectional else 1
+        weights = self._flat_weights
+        per = 4 if self.bias else 2
+        run = {"LSTM": _lstm_direction, "GRU": _gru_direction}.get(self.mode, _rnn_direction)
+        relu = self.mode == "RNN_RELU"
+        x = input
+        finals = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                params = weights[k * per:(k + 1) * per] + [None] * (4 - per)
+                out, final = run(x, params, states[k], time_dim, direction == 1, relu)
+                outputs.append(out)
+                finals.append(final)
+            x = outputs[0] if directions == 1 else _join.cat(outputs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        if self.mode == "LSTM":
+            h_n = _join.stack([f[0] for f in finals], 0)
+            c_n = _join.stack([f[1] for f in finals], 0)
+            if not batched:
+                return x.squeeze(1), (h_n.squeeze(1), c_n.squeeze(1))
+            return x, (h_n, c_n)
+        h_n = _join.stack(finals, 0)
+        if not batched:
+            return x.squeeze(1), h_n.squeeze(1)
+        return x, h_n
+
+
+def _time_steps(x: Tensor, time_dim: int, reverse: bool) -> list:
+    steps = list(_join.unbind(x, time_dim))
+    return steps[::-1] if reverse else steps
+
+
+def _collect(outputs: list, time_dim: int, reverse: bool) -> Tensor:
+    return _join.stack(outputs[::-1] if reverse else outputs, time_dim)
+
+
+def _lstm_direction(x, params, state, time_dim, reverse, relu):
+    w_ih, w_hh, b_ih, b_hh = params
+    bias = None if b_ih is None else b_ih + b_hh  # both biases folded into the one input projection
+    h, c = state
+    outputs = []
+    for step in _time_steps(_LinearOp.apply(x, w_ih, bias), time_dim, reverse):
+        h, c = LSTMGates.apply(HiddenLinear.apply(h, w_hh, step), c)
+        outputs.append(h)
+    return _collect(outputs, time_dim, reverse), (h, c)
+
+
+def _gru_direction(x, params, h, time_dim, reverse, relu):
+    w_ih, w_hh, b_ih, b_hh = params
+    outputs = []
+    for step in _time_steps(_LinearOp.apply(x, w_ih, b_ih), time_dim, reverse):
+        h = GRUGates.apply(step, HiddenLinear.apply(h, w_hh, b_hh), h)
+        outputs.append(h)
+    return _collect(outputs, time_dim, reverse), h
+
+
+def _rnn_direction(x, params, h, time_dim, reverse, relu):
+    w_ih, w_hh, b_ih, b_hh = params
+    bias = None if b_ih is None else b_ih + b_hh
+    act = _unary.relu if relu else _unary.tanh
+    outputs = []
+    for step in _time_steps(_LinearOp.apply(x, w_ih, bias), time_dim, reverse):
+        h = act(HiddenLinear.apply(h, w_hh, step))
+        outputs.append(h)
+    return _collect(outputs, time_dim, reverse), h
+
+
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu), stacked
+    ``num_layers`` deep, optionally bidirectional. Returns ``(output, h_n)``."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device=None, dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+                         num_layers, bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, gates ``i, f, g, o`` as PyTorch. ``forward(input, (h_0, c_0))``
+    returns ``(output, (h_n, c_n))``."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 device=None, dtype=None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         proj_size, device, dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, gates ``r, z, n`` with PyTorch's
+    ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``. Returns ``(output, h_n)``."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device=None, dtype=None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device=device, dtype=dtype)
+
+
+# --- cells ---------------------------------------------------------------------------------------
+
+
+class RNNCellBase(Module):
+    """One time step: parameters ``weight_ih, weight_hh, bias_ih, bias_hh``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        _check_size_arg("input_size", input_size)
+        _check_size_arg("hidden_size", hidden_size)
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        factory = {"device": device, "dtype": dtype}
+        self.weight_ih = Parameter(creation.empty((num_chunks * hidden_size, input_size), **factory))
+        self.weight_hh = Parameter(creation.empty((num_chunks * hidden_size, hidden_size), **factory))
+        if bias:
+            self.bias_ih = Parameter(creation.empty(num_chunks * hidden_size, **factory))
+            self.bias_hh = Parameter(creation.empty(num_chunks * hidden_size, **factory))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _init_uniform(self, self.hidden_size)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        nonlinearity = self.__dict__.get("nonlinearity", "tanh")
+        if nonlinearity != "tanh":
+            s += f", nonlinearity={nonlinearity}"
+        return s
+
+    def _prepare(self, input: Tensor, hx, n_states: int):
+        """Checks; returns (2-D input, 2-D states tuple or None, batched)."""
+        if not isinstance(input, Tensor):
+            raise self._input_error(f"expected a Tensor input, got {type(input).__name__}", TypeError)
+        if input.ndim not in (1, 2):
+            raise self._input_error(f"Expected input to be 1D or 2D, got {input.ndim}D instead", ValueError)
+        if input.shape[-1] != self.input_size:
+            raise self._input_error(
+                f"input has inconsistent input_size: got {input.shape[-1]} expected {self.input_size}"
+            )
+        _same_dtype(self, input, self.weight_ih)
+        batched = input.ndim == 2
+        if not batched:
+            input = input.unsqueeze(0)
+        batch = input.shape[0]
+        if hx is None:
+            zeros = _wrap(np.zeros((batch, self.hidden_size), input._data.dtype))
+            return input, (zeros,) * n_states, batched
+        states = tuple(hx) if n_states == 2 else (hx,)
+        fixed = []
+        for k, h in enumerate(states):
+            if not isinstance(h, Tensor):
+                raise self._input_error(f"expected hx to hold Tensors, got {type(h).__name__}", TypeError)
+            if h.ndim != input.ndim - (0 if batched else 1):
+                raise self._input_error(
+                    f"expected hidden{k} to be {input.ndim if batched else 1}D like the input, got {h.ndim}D"
+                )
+            if not batched:
+                h = h.unsqueeze(0)
+            if h.shape[0] != batch:
+                raise self._input_error(f"Input batch size {batch} doesn't match hidden{k} batch size {h.shape[0]}")
+            if h.shape[1] != self.hidden_size:
+                raise self._input_error(
+                    f"hidden{k} has inconsistent hidden_size: got {h.shape[1]}, expected {self.hidden_size}"
+                )
+            fixed.append(h)
+        return input, tuple(fixed), batched
+
+
+class RNNCell(RNNCellBase):
+    """``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 device=None, dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, (h,), batched = self._prepare(input, hx, 1)
+        pre = _LinearOp.apply(x, self.weight_ih, self.bias_ih) + _LinearOp.apply(h, self.weight_hh, self.bias_hh)
+        h = _unary.relu(pre) if self.nonlinearity == "relu" else _unary.tanh(pre)
+        return h if batched else h.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step: ``forward(input, (h, c))`` returns ``(h', c')``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input: Tensor, hx=None) -> tuple:
+        x, (h, c), batched = self._prepare(input, hx, 2)
+        gates = _LinearOp.apply(x, self.weight_ih, self.bias_ih) + _LinearOp.apply(h, self.weight_hh, self.bias_hh)
+        h, c = LSTMGates.apply(gates, c)
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step: ``forward(input, h)`` returns ``h'``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, (h,), batched = self._prepare(input, hx, 1)
+        gi = _LinearOp.apply(x, self.weight_ih, self.bias_ih)
+        h = GRUGates.apply(gi, _LinearOp.apply(h, self.weight_hh, self.bias_hh), h)
+        return h if batched else h.squeeze(0)

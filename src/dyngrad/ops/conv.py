@@ -1,0 +1,559 @@
+"""Convolutions (1-D and 2-D, plain and transposed) and im2col/col2im (``unfold``/``fold``).
+
+Every convolution is one BLAS matmul: the windows of the zero-padded input are a strided view
+(``as_strided``, no copy), reshaped once into the column matrix (N, C*kh*kw, L) and multiplied
+by the weight matrix. Three primitives cover a convolution and all its derivatives:
+
+* ``Conv``            y  = conv(x, w)              (+ bias)
+* ``ConvInputGrad``   dx = conv_input_grad(g, w)   (its adjoint in x; also conv_transpose)
+* ``ConvWeightGrad``  dw = conv_weight_grad(x, g)  (its adjoint in w)
+
+Each is bilinear and the derivatives of each are the other two, so the backward of any of them
+is built from the three and double backward works. ``Unfold`` (im2col) and ``Fold`` (col2im) are
+each other's adjoints. 1-D ops run as 2-D ops on a height-1 view, unbatched inputs on a batch of
+one: ``_Geom`` carries the window geometry and the reshapes."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd.function import Op
+from ._util import Tensor, shape_str
+from .reduction import sum as _sum
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+
+
+# --- window geometry -------------------------------------------------------------------------
+
+
+def _ints(value, n: int, name: str, op: str) -> tuple:
+    """An int-or-sequence argument as a tuple of ``n`` ints (PyTorch's message otherwise)."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    values = tuple(int(v) for v in value)
+    if len(values) == 1:
+        return values * n
+    if len(values) != n:
+        raise RuntimeError(
+            f"{op}: expected {name} to be a single integer value or a list of {n} values to match "
+            f"the convolution dimensions, but got {name}={list(values)}"
+        )
+    return values
+
+
+class _Geom:
+    """Where the windows lie, in 2-D terms: kernel (kh, kw), stride, dilation and padding
+    ((top, bottom), (left, right)) of the internal (N, C, H, W) layout. ``nsp`` is the op's
+    number of spatial dims (1 runs on a height-1 view) and ``batched`` whether the op's tensors
+    have a batch dim."""
+
+    __slots__ = ("kernel", "stride", "pads", "dilation", "groups", "nsp", "batched")
+
+    def __init__(self, kernel, stride, pads, dilation, groups=1, nsp=2, batched=True):
+        if nsp == 1:  # the height axis of a 1-D op: one row, no padding
+            kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
+            pads = ((0, 0), *pads)
+        self.kernel, self.stride, self.pads, self.dilation = tuple(kernel), tuple(stride), tuple(pads), tuple(dilation)
+        self.groups, self.nsp, self.batched = groups, nsp, batched
+
+    def out_size(self, h: int, w: int) -> tuple:
+        """Number of window positions along each axis (floor mode)."""
+        return tuple(
+            (n + lo + hi - d * (k - 1) - 1) // s + 1
+            for n, (lo, hi), k, s, d in zip((h, w), self.pads, self.kernel, self.stride, self.dilation)
+        )
+
+    def to4(self, a: np.ndarray) -> np.ndarray:
+        """An array of the op's own layout as a view (N, C, H, W)."""
+        if not self.batched:
+            a = a[None]
+        if self.nsp == 1:
+            a = a[:, :, None, :]
+        return a
+
+    def from4(self, a: np.ndarray) -> np.ndarray:
+        """The inverse of ``to4``."""
+        if self.nsp == 1:
+            a = a[:, :, 0]
+        if not self.batched:
+            a = a[0]
+        return a
+
+    def weight4(self, w: np.ndarray) -> np.ndarray:
+        return w[:, :, None, :] if self.nsp == 1 else w
+
+    def weight_from4(self, w: np.ndarray) -> np.ndarray:
+        return w[:, :, 0] if self.nsp == 1 else w
+
+
+def _pad_zero(x4: np.ndarray, pads: tuple, fill=0) -> np.ndarray:
+    (pt, pb), (pl, pr) = pads
+    if not (pt or pb or pl or pr):
+        return x4
+    n, c, h, w = x4.shape
+    xp = np.full((n, c, h + pt + pb, w + pl + pr), fill, x4.dtype)
+    xp[:, :, pt:pt + h, pl:pl + w] = x4
+    return xp
+
+
+def _windows(xp: np.ndarray, geom: _Geom, out_hw: tuple) -> np.ndarray:
+    """The read-only view (N, C, kh, kw, Ho, Wo) of the windows of a padded (N, C, Hp, Wp) array."""
+    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
+    sn, sc, sy, sx = xp.strides
+    return as_strided(
+        xp, xp.shape[:2] + (kh, kw) + tuple(out_hw), (sn, sc, sy * dh, sx * dw, sy * sh, sx * sw),
+        writeable=False,
+    )
+
+
+def _im2col(x4: np.ndarray, geom: _Geom, out_hw: tuple) -> np.ndarray:
+    """The column matrix (N, C*kh*kw, Ho*Wo) of x4 (one strided copy)."""
+    v = _windows(_pad_zero(x4, geom.pads), geom, out_hw)
+    n, c, kh, kw, ho, wo = v.shape
+    return v.reshape(n, c * kh * kw, ho * wo)
+
+
+def _col2im(d: np.ndarray, geom: _Geom, hw: tuple) -> np.ndarray:
+    """The adjoint of the window view: ``d`` (*lead, kh, kw, Ho, Wo), any strides; every entry is
+    added to the pixel its window position reads. Returns (*lead, H, W). One vectorised strided
+    add per kernel position (kh*kw iterations)."""
+    *lead, kh, kw, ho, wo = d.shape
+    (sh, sw), (dh, dw), ((pt, pb), (pl, pr)) = geom.stride, geom.dilation, geom.pads
+    h, w = hw
+    hp = max(h + pt + pb, (ho - 1) * sh + (kh - 1) * dh + 1)
+    wp = max(w + pl + pr, (wo - 1) * sw + (kw - 1) * dw + 1)
+    out = np.zeros((*lead, hp, wp), d.dtype)
+    if ho > 0 and wo > 0:
+        for i in range(kh):
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            for j in range(kw):
+                out[..., rows, j * dw:j * dw + sw * (wo - 1) + 1:sw] += d[..., i, j, :, :]
+    return out[..., pt:pt + h, pl:pl + w]
+
+
+# --- the three convolution kernels on arrays --------------------------------------------------
+
+
+def _conv_arrays(x4, w4, geom: _Geom, out_hw=None) -> tuple:
+    """(N, O, Ho, Wo) output and the column matrix it was computed from."""
+    n = x4.shape[0]
+    o, groups = w4.shape[0], geom.groups
+    ho, wo = out_hw if out_hw is not None else geom.out_size(*x4.shape[2:])
+    cols = _im2col(x4, geom, (ho, wo))
+    if groups == 1:
+        out = np.matmul(w4.reshape(o, -1), cols)
+    else:
+        out = np.matmul(w4.reshape(groups, o // groups, -1), cols.reshape(n, groups, -1, ho * wo))
+    return out.reshape(n, o, ho, wo), cols
+
+
+def _conv_input_grad_arrays(g4, w4, geom: _Geom, hw: tuple) -> np.ndarray:
+    """Adjoint of the convolution in its input: (N, O, Ho, Wo) -> (N, C, H, W)."""
+    n, o, ho, wo = g4.shape
+    _, cg, kh, kw = w4.shape
+    groups = geom.groups
+    og = o // groups
+    # weight rows ordered (kh, kw, Cg): each kernel position's slice of d is then one block
+    wp = w4.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * cg, og)
+    d = np.matmul(wp, g4.reshape(n, groups, og, ho * wo))
+    d = d.reshape(n, groups, kh, kw, cg, ho, wo).transpose(0, 1, 4, 2, 3, 5, 6)
+    x = _col2im(d, geom, hw)  # (N, G, Cg, H, W)
+    return np.ascontiguousarray(x).reshape(n, groups * cg, *hw)
+
+
+def _conv_weight_grad_arrays(x4, g4, geom: _Geom, wshape4: tuple, cols=None) -> np.ndarray:
+    """Adjoint of the convolution in its weight: sum over the batch of g @ cols^T."""
+    n, o, ho, wo = g4.shape
+    groups = geom.groups
+    if cols is None:
+        cols = _im2col(x4, geom, (ho, wo))
+    k = cols.shape[1] // groups
+    gw = np.matmul(g4.reshape(n, groups, o // groups, ho * wo),
+                   cols.reshape(n, groups, k, ho * wo).transpose(0, 1, 3, 2))
+    gw = gw[0] if n == 1 else gw.sum(0)
+    return gw.reshape(wshape4)
+
+
+# --- the primitives ----------------------------------------------------------------------------
+
+
+class Conv(Op):
+    """conv(x, w) + b. Keeps the column matrix for the weight gradient (no second im2col)."""
+
+    def forward(self, x, w, b=None, *, geom: _Geom, out_hw=None):
+        x4 = geom.to4(x._data)
+        out, cols = _conv_arrays(x4, geom.weight4(w._data), geom, out_hw)
+        if b is not None:
+            out += b._data.reshape(-1, 1, 1)
+        n = self.needs_input_grad
+        if n:
+            self.geom, self.hw = geom, x4.shape[2:]
+            self.save_for_backward(x if n[1] else None, w if n[0] else None)
+            self.cols = cols if n[1] else None
+            self.wshape = w._data.shape
+        return geom.from4(out)
+
+    def backward(self, g):
+        x, w = self.saved_tensors
+        n, geom = self.needs_input_grad, self.geom
+        gx = ConvInputGrad.apply(g, w, geom=geom, hw=self.hw) if n[0] else None
+        gw = ConvWeightGrad.apply(x, g, geom=geom, wshape=self.wshape, cols=self.cols) if n[1] else None
+        gb = None
+        if len(n) > 2 and n[2]:
+            gb = _sum(g, (0, *range(2, g.ndim)) if geom.batched else tuple(range(1, g.ndim)))
+            return gx, gw, gb
+        return gx, gw
+
+    def name(self) -> str:
+        return "ConvolutionBackward0"
+
+
+class ConvInputGrad(Op):
+    """The adjoint of ``Conv`` in its input, g (N, O, ...) -> (N, C, *hw); conv_transpose."""
+
+    def forward(self, g, w, *, geom: _Geom, hw: tuple):
+        g4 = geom.to4(g._data)
+        out = _conv_input_grad_arrays(g4, geom.weight4(w._data), geom, hw)
+        n = self.needs_input_grad
+        if n:
+            self.geom, self.hw, self.ghw = geom, hw, g4.shape[2:]
+            self.wshape = w._data.shape
+            self.save_for_backward(g if n[1] else None, w if n[0] else None)
+        return geom.from4(out)
+
+    def backward(self, h):
+        g, w = self.saved_tensors
+        n, geom = self.needs_input_grad, self.geom
+        dg = Conv.apply(h, w, geom=geom, out_hw=self.ghw) if n[0] else None
+        dw = ConvWeightGrad.apply(h, g, geom=geom, wshape=self.wshape) if n[1] else None
+        return dg, dw
+
+    def name(self) -> str:
+        return "ConvolutionBackwardBackward0"
+
+
+class ConvWeightGrad(Op):
+    """The adjoint of ``Conv`` in its weight, (x, g) -> dw; ``cols``: x's column matrix if known."""
+
+    def forward(self, x, g, *, geom: _Geom, wshape: tuple, cols=None):
+        x4 = geom.to4(x._data)
+        wshape4 = wshape[:2] + (1,) + wshape[2:] if geom.nsp == 1 else wshape
+        out = _conv_weight_grad_arrays(x4, geom.to4(g._data), geom, wshape4, cols)
+        n = self.needs_input_grad
+        if n:
+            self.geom, self.hw = geom, x4.shape[2:]
+            self.ghw = geom.to4(g._data).shape[2:]
+            self.save_for_backward(x if n[1] else None, g if n[0] else None)
+        return geom.weight_from4(out)
+
+    def backward(self, h):
+        x, g = self.saved_tensors
+        n, geom = self.needs_input_grad, self.geom
+        dx = ConvInputGrad.apply(g, h, geom=geom, hw=self.hw) if n[0] else None
+        dg = Conv.apply(x, h, geom=geom, out_hw=self.ghw) if n[1] else None
+        return dx, dg
+
+    def name(self) -> str:
+        return "ConvolutionBackwardBackward0"
+
+
+# --- argument checks ---------------------------------------------------------------------------
+
+
+def _need_tensor(x, op: str, name: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+def _check_input_rank(x: Tensor, nsp: int, op: str) -> bool:
+    """True when ``x`` has a batch dim; PyTorch's error when its rank fits neither layout."""
+    _need_tensor(x, op, "input")
+    nd = x._data.ndim
+    if nd not in (nsp + 1, nsp + 2):
+        raise RuntimeError(
+            f"Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input to {op}, but got input "
+            f"of size: {shape_str(x._data.shape)}"
+        )
+    return nd == nsp + 2
+
+
+def _check_dtypes(op: str, x: Tensor, w: Tensor, b) -> None:
+    dts = [x._data.dtype, w._data.dtype] + ([b._data.dtype] if b is not None else [])
+    if any(d != dts[0] for d in dts):
+        got = f"input {x.dtype}, weight {w.dtype}" + (f", bias {b.dtype}" if b is not None else "")
+        raise RuntimeError(f"{op}: expected input, weight and bias of the same dtype, but got {got}")
+    if dts[0] == np.bool_:
+        raise RuntimeError(f'"{op}" not implemented for \'Bool\'')
+
+
+def _positive(values: tuple, what: str, op: str) -> None:
+    if any(v <= 0 for v in values):
+        raise RuntimeError(f"{op}: non-positive {what} is not supported (got {what}={list(values)})")
+
+
+def _spatial(shape: tuple, nsp: int) -> tuple:
+    return tuple(shape[-nsp:])
+
+
+def _conv_geom(op: str, nsp: int, x: Tensor, w: Tensor, b, stride, padding, dilation, groups) -> _Geom:
+    batched = _check_input_rank(x, nsp, op)
+    _need_tensor(w, op, "weight")
+    ws, xs = w._data.shape, x._data.shape
+    xs4 = xs if batched else (1,) + xs
+    if w._data.ndim != nsp + 2:
+        raise RuntimeError(
+            f"{op}: expected a {nsp + 2}-dimensional weight (out_channels, in_channels/groups, "
+            f"*kernel_size) for input {shape_str(xs)}, but got weight of size {shape_str(ws)}"
+        )
+    stride, dilation = _ints(stride, nsp, "stride", op), _ints(dilation, nsp, "dilation", op)
+    _positive(stride, "stride", op)
+    _positive(dilation, "dilation", op)
+    if groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (got groups={groups})")
+    if ws[0] % groups:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size {shape_str(ws)} instead"
+        )
+    if xs4[1] != ws[1] * groups:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, weight of size {shape_str(ws)}, expected input{shape_str(xs4)} "
+            f"to have {ws[1] * groups} channels, but got {xs4[1]} channels instead"
+        )
+    if b is not None:
+        _need_tensor(b, op, "bias")
+        if b._data.shape != (ws[0],):
+            raise RuntimeError(
+                f"{op}: Given weight of size {shape_str(ws)}, expected bias to be 1-dimensional with "
+                f"{ws[0]} elements, but got bias of size {shape_str(b._data.shape)} instead"
+            )
+    _check_dtypes(op, x, w, b)
+    kernel = _spatial(ws, nsp)
+    pads = _conv_pads(op, padding, nsp, kernel, stride, dilation)
+    size = _spatial(xs, nsp)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, pads))
+    eff = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(p < k for p, k in zip(padded, eff)):
+        raise RuntimeError(
+            f"{op}: Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than actual "
+            f"input size (input {shape_str(xs)}, weight {shape_str(ws)})"
+        )
+    return _Geom(kernel, stride, pads, dilation, groups, nsp, batched)
+
+
+def _conv_pads(op: str, padding, nsp: int, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    """Padding as ((lo, hi), ...) per spatial dim: 'valid', 'same' (asymmetric for even
+    kernels: the extra row goes at the end, as in PyTorch) or ints."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nsp
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
+            totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            return tuple((t // 2, t - t // 2) for t in totals)
+        raise RuntimeError(f"{op}: Invalid padding string: '{padding}' (expected 'same' or 'valid')")
+    pads = _ints(padding, nsp, "padding", op)
+    if any(p < 0 for p in pads):
+        raise RuntimeError(f"{op}: negative padding is not supported (got padding={list(pads)})")
+    return tuple((p, p) for p in pads)
+
+
+# --- public functions --------------------------------------------------------------------------
+
+
+def _conv(op, nsp, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    geom = _conv_geom(op, nsp, input, weight, bias, stride, padding, dilation, groups)
+    return Conv.apply(input, weight, bias, geom=geom)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-D convolution (cross-correlation) of (N, C, L) or (C, L) input with (O, C/groups, k) weight."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation) of (N, C, H, W) or (C, H, W) input with (O, C/groups, kh, kw) weight."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose(op, nsp, input, weight, bias, stride, padding, output_padding, groups, dilation) -> Tensor:
+    batched = _check_input_rank(input, nsp, op)
+    _need_tensor(weight, op, "weight")
+    xs, ws = input._data.shape, weight._data.shape
+    xs4 = xs if batched else (1,) + xs
+    if weight._data.ndim != nsp + 2:
+        raise RuntimeError(
+            f"{op}: expected a {nsp + 2}-dimensional weight (in_channels, out_channels/groups, "
+            f"*kernel_size) for input {shape_str(xs)}, but got weight of size {shape_str(ws)}"
+        )
+    stride, dilation = _ints(stride, nsp, "stride", op), _ints(dilation, nsp, "dilation", op)
+    pads, out_pads = _ints(padding, nsp, "padding", op), _ints(output_padding, nsp, "output_padding", op)
+    _positive(stride, "stride", op)
+    _positive(dilation, "dilation", op)
+    if any(p < 0 for p in pads + out_pads):
+        raise RuntimeError(f"{op}: negative padding is not supported (got padding={list(pads)}, "
+                           f"output_padding={list(out_pads)})")
+    if any(op_ >= s and op_ >= d for op_, s, d in zip(out_pads, stride, dilation)):
+        raise RuntimeError(
+            f"{op}: output padding must be smaller than either stride or dilation, but got "
+            f"output_padding={list(out_pads)}, stride={list(stride)}, dilation={list(dilation)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (got groups={groups})")
+    if xs4[1] != ws[0]:
+        raise RuntimeError(
+            f"{op}: Given transposed=1, weight of size {shape_str(ws)}, expected input{shape_str(xs4)} "
+            f"to have {ws[0]} channels, but got {xs4[1]} channels instead"
+        )
+    if ws[0] % groups:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size {shape_str(ws)} instead"
+        )
+    out_channels = ws[1] * groups
+    if bias is not None:
+        _need_tensor(bias, op, "bias")
+        if bias._data.shape != (out_channels,):
+            raise RuntimeError(
+                f"{op}: Given transposed=1, weight of size {shape_str(ws)}, expected bias to be "
+                f"1-dimensional with {out_channels} elements, but got bias of size "
+                f"{shape_str(bias._data.shape)} instead"
+            )
+    _check_dtypes(op, input, weight, bias)
+    kernel = _spatial(ws, nsp)
+    out_size = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + q + 1
+        for n, s, p, d, k, q in zip(_spatial(xs, nsp), stride, pads, dilation, kernel, out_pads)
+    )
+    if any(n <= 0 for n in out_size):
+        raise RuntimeError(f"{op}: Given input size {shape_str(xs)} and weight {shape_str(ws)}, the calculated "
+                           f"output size {list(out_size)} is too small")
+    geom = _Geom(kernel, stride, tuple((p, p) for p in pads), dilation, groups, nsp, batched)
+    hw = (1, *out_size) if nsp == 1 else out_size
+    # the weight's roles swap: (C_in, C_out/groups, k) is a conv weight (O, C/groups, k) read backwards
+    out = ConvInputGrad.apply(input, weight, geom=geom, hw=hw)
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * nsp)
+    return out
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """1-D transposed convolution (the adjoint of conv1d) with (C_in, C_out/groups, k) weight."""
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding,
+                           groups, dilation)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """2-D transposed convolution (the adjoint of conv2d) with (C_in, C_out/groups, kh, kw) weight."""
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding,
+                           groups, dilation)
+
+
+# --- im2col / col2im ---------------------------------------------------------------------------
+
+
+class Unfold(Op):
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, L), columns ordered (C, kh, kw) like PyTorch."""
+
+    stateless = True
+
+    def forward(self, x, *, geom: _Geom):
+        x4 = geom.to4(x._data)
+        self.geom, self.hw = geom, x4.shape[2:]
+        cols = _im2col(x4, geom, geom.out_size(*x4.shape[2:]))
+        return cols if geom.batched else cols[0]
+
+    def backward(self, g):
+        return Fold.apply(g, geom=self.geom, hw=self.hw)
+
+    def name(self) -> str:
+        return "Im2ColBackward0"
+
+
+class Fold(Op):
+    """col2im: (N, C*kh*kw, L) -> (N, C, H, W), summing overlapping window entries."""
+
+    stateless = True
+
+    def forward(self, cols, *, geom: _Geom, hw: tuple):
+        c = cols._data if geom.batched else cols._data[None]
+        self.geom = geom
+        (kh, kw), (ho, wo) = geom.kernel, geom.out_size(*hw)
+        d = c.reshape(c.shape[0], -1, kh, kw, ho, wo)
+        out = np.ascontiguousarray(_col2im(d, geom, hw))
+        return out if geom.batched else out[0]
+
+    def backward(self, g):
+        return Unfold.apply(g, geom=self.geom)
+
+    def name(self) -> str:
+        return "Col2ImBackward0"
+
+
+def _fold_geom(op, kernel_size, dilation, padding, stride, batched) -> _Geom:
+    kernel = _ints(kernel_size, 2, "kernel_size", op)
+    dilation, stride = _ints(dilation, 2, "dilation", op), _ints(stride, 2, "stride", op)
+    pads = _ints(padding, 2, "padding", op)
+    _positive(kernel, "kernel_size", op)
+    _positive(stride, "stride", op)
+    _positive(dilation, "dilation", op)
+    if any(p < 0 for p in pads):
+        raise RuntimeError(f"{op}: negative padding is not supported (got padding={list(pads)})")
+    return _Geom(kernel, stride, tuple((p, p) for p in pads), dilation, 1, 2, batched)
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """im2col: sliding blocks of (N, C, H, W) (or (C, H, W)) as columns (N, C*kh*kw, L)."""
+    _need_tensor(input, "unfold", "input")
+    if input._data.ndim not in (3, 4):
+        raise RuntimeError(
+            f"unfold: expected 3D (unbatched) or 4D (batched) input, but got input of size: "
+            f"{shape_str(input._data.shape)}"
+        )
+    geom = _fold_geom("unfold", kernel_size, dilation, padding, stride, input._data.ndim == 4)
+    blocks = geom.out_size(*input._data.shape[-2:])
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(
+            f"unfold: Given input with spatial size {tuple(input._data.shape[-2:])}, kernel_size="
+            f"{geom.kernel}, dilation={geom.dilation}, padding={tuple(p for p, _ in geom.pads)}, "
+            f"calculated shape of the array of sliding blocks as {blocks}, but its components must "
+            "be at least one."
+        )
+    return Unfold.apply(input, geom=geom)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """col2im, the adjoint of unfold: columns (N, C*kh*kw, L) summed into (N, C, *output_size)."""
+    _need_tensor(input, "fold", "input")
+    xs = input._data.shape
+    if input._data.ndim not in (2, 3):
+        raise RuntimeError(
+            f"fold: expected 2D (unbatched) or 3D (batched) input, but got input of size: {shape_str(xs)}"
+        )
+    geom = _fold_geom("fold", kernel_size, dilation, padding, stride, input._data.ndim == 3)
+    hw = _ints(output_size, 2, "output_size", "fold")
+    kh, kw = geom.kernel
+    if xs[-2] % (kh * kw):
+        raise RuntimeError(
+            f"fold: Expected size of input's dimension {input._data.ndim - 2} to be divisible by the "
+            f"product of kernel_size, but got input.size({input._data.ndim - 2})={xs[-2]} and "
+            f"kernel_size={geom.kernel}."
+        )
+    blocks = geom.out_size(*hw)
+    if any(b < 1 for b in blocks) or xs[-1] != blocks[0] * blocks[1]:
+        raise RuntimeError(
+            f"fold: Given output_size={hw}, kernel_size={geom.kernel}, dilation={geom.dilation}, "
+            f"padding={tuple(p for p, _ in geom.pads)}, stride={geom.stride}, expected size of "
+            f"input's dimension {input._data.ndim - 1} to match the calculated number of sliding "
+            f"blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+            f"input.size({input._data.ndim - 1})={xs[-1]}."
+        )
+    return Fold.apply(input, geom=geom, hw=hw)

@@ -1,0 +1,471 @@
+"""Loss functions of ``nn.functional``, with PyTorch's formulas, reductions and edge cases.
+
+Most are compositions of dyngrad ops (so every derivative order comes for free). Three are fused
+ops with their own backward, for speed or for PyTorch's values at the edges: cross_entropy
+(log_softmax and the target weighting in one op, gradient ``softmax - target``),
+binary_cross_entropy (the log clamped at -100, gradient clamped like PyTorch's) and the
+``log(1 + exp(-x))`` of binary_cross_entropy_with_logits (stable for any x)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+    "triplet_margin_loss",
+]
+
+import warnings
+
+import numpy as np
+
+from ..autograd import grad_mode
+from ..autograd.function import Op
+from ._util import Tensor, _wrap, shape_str
+from .comparison import clamp_min, minimum, where
+from .nn_misc import pairwise_distance
+from .reduction import sum
+from .softmax import log_softmax, softmax
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduction(size_average, reduce, reduction: str, allowed=_REDUCTIONS) -> str:
+    """The reduction, from PyTorch's deprecated ``size_average``/``reduce`` when either is given."""
+    if size_average is not None or reduce is not None:
+        warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
+                      + ("none" if reduce is False else "sum" if size_average is False else "mean")
+                      + "' instead.", UserWarning, stacklevel=3)
+        if reduce is False:
+            reduction = "none"
+        elif size_average is False:
+            reduction = "sum"
+        else:
+            reduction = "mean"
+    if reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _warn_size(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
+            "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _weighted(loss: Tensor, weight, reduction: str, weighted_mean: bool) -> Tensor:
+    """Scale ``loss`` elementwise by ``weight``; the mean is then ``sum(w * l) / sum(w)`` when
+    ``weighted_mean`` (mse, l1) and the plain mean of ``w * l`` otherwise (huber), as in PyTorch."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if weight.shape != loss.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and weighted_mean:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """The (optionally weighted) squared error ``(input - target) ** 2``, reduced."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _warn_size(input, target)
+    diff = input - target
+    return _weighted(diff * diff, weight, reduction, True)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """The (optionally weighted) absolute error ``|input - target|``, reduced."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _warn_size(input, target)
+    return _weighted((input - target).abs(), weight, reduction, True)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """``0.5 * d**2 / beta`` where ``|d| < beta``, ``|d| - 0.5 * beta`` elsewhere (``d = input - target``)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _warn_size(input, target)
+    diff = input - target
+    z = diff.abs()
+    if beta == 0:
+        return _reduce(z, reduction)
+    small = _wrap(z._data < beta)
+    return _reduce(where(small, diff * diff * (0.5 / beta), z - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """``0.5 * d**2`` where ``|d| < delta``, ``delta * (|d| - 0.5 * delta)`` elsewhere."""
+    reduction = _reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _warn_size(input, target)
+    diff = input - target
+    z = diff.abs()
+    small = _wrap(z._data < delta)
+    loss = where(small, diff * diff * 0.5, (z - 0.5 * delta) * delta)
+    return _weighted(loss, weight, reduction, False)
+
+
+# --- cross entropy and nll ---------------------------------------------------------------------------
+
+
+class SoftmaxCrossEntropy(Op):
+    """``-sum_c q[:, c] * log_softmax(x)[:, c]`` over the class dim 1, reduced: ``q`` holds the
+    target distribution with the class weights, label smoothing and ignored targets folded in,
+    so one backward serves every variant: ``dx = g * (softmax(x) * sum_c q - q)``."""
+
+    def forward(self, x, q, *, reduction, denom):
+        d = x._data
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            shifted = d - np.max(d, axis=1, keepdims=True) if d.size else d
+            logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+            per = -np.sum(q._data * logp, axis=1)
+            if reduction == "none":
+                out = per
+            else:
+                out = np.sum(per)
+                if reduction == "mean":
+                    out = out / denom
+        if self.needs_input_grad:
+            self.reduction, self.denom, self.logp = reduction, denom, logp
+            self.save_for_backward(x, q)
+        return np.asarray(out, d.dtype)
+
+    def backward(self, g):
+        x, q = self.saved_tensors
+        if self.reduction == "none":
+            g = g.unsqueeze(1)
+        elif self.reduction == "mean":
+            g = g / self.denom
+        if grad_mode.enabled:  # the backward is being recorded: make it a function of x
+            logp, p = log_softmax(x, 1), softmax(x, 1)
+        else:
+            logp = _wrap(self.logp)
+            p = _wrap(np.exp(self.logp))
+        need = self.needs_input_grad
+        gx = g * (p * sum(q, 1, True) - q) if need[0] else None
+        gq = -g * logp if need[1] else None
+        return gx, gq
+
+    def name(self) -> str:
+        return "LogSoftmaxBackward0"
+
+
+def _class_targets(input: Tensor, target: Tensor, weight, ignore_index: int, op: str) -> tuple:
+    """Check class-index targets against (N, C, d1, ...) input; returns ``(safe targets, per-target
+    weights (0 where ignored), number of classes)``, targets as arrays shaped (N, d1, ...)."""
+    xs, t = input._data.shape, target._data
+    if t.dtype.kind not in "iu" or t.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype}")
+    if len(xs) == 0:
+        raise ValueError(f"{op}: expected an input of 1 or more dims (C) or (N, C, ...), got a 0-dim tensor")
+    c = xs[1] if len(xs) > 1 else xs[0]
+    if len(xs) <= 2:
+        if t.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if len(xs) == 2 and t.shape[:1] != xs[:1]:
+            raise ValueError(f"Expected input batch_size ({xs[0]}) to match target batch_size ({t.shape[0] if t.ndim else 1}).")
+        if len(xs) == 1 and t.ndim != 0:
+            raise RuntimeError(f"{op}: unbatched input of shape {shape_str(xs)} expects a 0-dim target, got {shape_str(t.shape)}")
+    elif t.shape != xs[:1] + xs[2:]:
+        raise RuntimeError(f"Expected target size {shape_str(xs[:1] + xs[2:])}, got {shape_str(t.shape)}")
+    if weight is not None and (weight._data.ndim != 1 or weight._data.shape[0] != c):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor "
+            f"of shape: {shape_str(weight._data.shape)}"
+        )
+    t = t.astype(np.int64, copy=False)
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"{op}: target {int(t[bad].flat[0])} is out of bounds for {c} classes")
+    safe = np.where(valid, t, 0)
+    dt = input._data.dtype
+    wt = weight._data.astype(dt, copy=False)[safe] * valid if weight is not None else valid.astype(dt)
+    return safe, wt, c
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """``nll_loss(log_softmax(input, 1), target)`` with class-index or class-probability targets,
+    class weights, ``ignore_index`` and ``label_smoothing`` (mixing in the uniform distribution)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    x = input
+    unbatched = x._data.ndim == 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    dt = x._data.dtype
+    if dt.kind != "f":
+        raise RuntimeError(f"cross_entropy: expected a floating point input, got {input.dtype}")
+    eps = float(label_smoothing)
+    if target._data.dtype.kind == "f":
+        if target.shape != input.shape:
+            raise RuntimeError(
+                f"cross_entropy: probability targets must have the input's shape {shape_str(input.shape)}, "
+                f"got {shape_str(target.shape)}"
+            )
+        if ignore_index != -100:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        c = x._data.shape[1]
+        if weight is not None and (weight._data.ndim != 1 or weight._data.shape[0] != c):
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {c} classes or no classes but got weight "
+                f"tensor of shape: {shape_str(weight._data.shape)}"
+            )
+        q = target.unsqueeze(0) if unbatched else target
+        if q._data.dtype != dt:
+            q = q.to(input.dtype)
+        if eps:
+            q = q * (1 - eps) + eps / c
+        if weight is not None:
+            q = q * weight.detach().to(input.dtype).reshape((1, c) + (1,) * (x._data.ndim - 2))
+        denom = x._data.size // c if c else 0
+    else:
+        t = target.reshape(1) if unbatched else target
+        safe, wt, c = _class_targets(x, t, weight, ignore_index, "cross_entropy")
+        qa = np.zeros(x._data.shape, dt)
+        if eps:
+            w_c = weight._data.astype(dt, copy=False) if weight is not None else np.ones(c, dt)
+            valid = (wt != 0) if weight is None else (t._data != ignore_index)
+            shape = (1, c) + (1,) * (x._data.ndim - 2)
+            qa += (eps / c) * w_c.reshape(shape) * np.expand_dims(valid, 1)
+        picked = np.take_along_axis(qa, safe[:, None], 1) + ((1 - eps) * wt)[:, None]
+        np.put_along_axis(qa, safe[:, None], picked, 1)
+        q = _wrap(qa)
+        denom = wt.sum()
+    out = SoftmaxCrossEntropy.apply(x, q, reduction=reduction, denom=denom)
+    return out.squeeze(0) if unbatched and reduction == "none" else out
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``-weight[t] * input[n, t]`` for log-probability ``input`` (N, C, d1, ...) and class-index
+    targets; the mean divides by the summed weights of the targets not ignored."""
+    reduction = _reduction(size_average, reduce, reduction)
+    x, t = input, target
+    unbatched = x._data.ndim == 1
+    if unbatched:
+        x, t = x.unsqueeze(0), t.reshape(1)
+    safe, wt, _ = _class_targets(x, t, weight, ignore_index, "nll_loss")
+    picked = x.gather(1, _wrap(safe[:, None])).squeeze(1)
+    loss = picked * _wrap(-wt)
+    if reduction == "none":
+        return loss.squeeze(0) if unbatched else loss
+    total = loss.sum()
+    return total / _wrap(np.asarray(wt.sum(), wt.dtype)) if reduction == "mean" else total
+
+
+# --- binary cross entropy ------------------------------------------------------------------------------
+
+
+class BinaryCrossEntropy(Op):
+    """``-(t * log(x) + (1 - t) * log(1 - x))`` elementwise, each log clamped at -100; the input
+    gradient ``(x - t) / max(x * (1 - x), 1e-12)`` stays finite at 0 and 1 as in PyTorch."""
+
+    def forward(self, x, t):
+        d, td = x._data, t._data
+        self.save_for_backward(x, t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_x = np.maximum(np.log(d), -100)
+            log_1mx = np.maximum(np.log1p(-d), -100)
+        return -(td * log_x + (1 - td) * log_1mx)
+
+    def backward(self, g):
+        x, t = self.saved_tensors
+        need = self.needs_input_grad
+        gx = g * (x - t) / clamp_min(x * (1 - x), 1e-12) if need[0] else None
+        gt = g * ((-x).log1p() - x.log()) if need[1] else None
+        return gx, gt
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    """The binary cross entropy of probabilities ``input`` against ``target``, each element
+    optionally rescaled by ``weight`` (broadcast to the input)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
+            "deprecated. Please ensure they have the same size."
+        )
+    d = input._data
+    if d.size and not ((d >= 0) & (d <= 1)).all():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        try:
+            np.broadcast_to(weight._data, d.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"binary_cross_entropy: weight of shape {shape_str(weight.shape)} does not broadcast to the "
+                f"input's shape {shape_str(input.shape)}"
+            ) from None
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+class SoftplusNeg(Op):
+    """``log(1 + exp(-x))``, exact and finite for every x; its gradient is ``sigmoid(x) - 1``."""
+
+    def forward(self, x):
+        d = x._data
+        self.save_for_backward(x)
+        return np.log1p(np.exp(-np.abs(d))) + np.maximum(-d, 0)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * (x.sigmoid() - 1)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """``binary_cross_entropy(sigmoid(input), target)`` computed stably from the logits;
+    ``pos_weight`` scales the positive term (per class, broadcast along the last dim)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    log1p_exp_neg = SoftplusNeg.apply(input)
+    if pos_weight is not None:
+        log_weight = (pos_weight - 1) * target + 1
+        loss = (1 - target) * input + log_weight * log1p_exp_neg
+    else:
+        loss = (1 - target) * input + log1p_exp_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# --- divergences and margin losses -----------------------------------------------------------------
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """``target * (log(target) - input)`` (``input`` holds log-probabilities; ``target`` too when
+    ``log_target``); 'batchmean' divides the sum by the batch size, 'mean' by every element."""
+    reduction = _reduction(size_average, reduce, reduction, _REDUCTIONS + ("batchmean",))
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            UserWarning,
+            stacklevel=2,
+        )
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        # 0 * log(0) is 0: the log is taken of 1 where the target is not positive
+        positive = target._data > 0
+        safe = target if positive.all() else where(_wrap(positive), target, _wrap(np.ones((), target._data.dtype)))
+        loss = target * (safe.log() - input)
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``1 - cos(x1, x2)`` where ``target`` is 1, ``max(0, cos(x1, x2) - margin)`` where it is -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target._data.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.shape != input2.shape:
+        raise RuntimeError(
+            f"cosine_embedding_loss: input1 of shape {shape_str(input1.shape)} and input2 of shape "
+            f"{shape_str(input2.shape)} must have the same shape"
+        )
+    if input1.ndim != target._data.ndim + 1:
+        raise RuntimeError(
+            f"{target._data.ndim}D target tensor expects {target._data.ndim + 1}D input tensors, but found inputs "
+            f"with sizes {shape_str(input1.shape)} and {shape_str(input2.shape)}."
+        )
+    dim = input1.ndim - 1
+    eps = 1e-12  # PyTorch's: added to each squared magnitude
+    dot = sum(input1 * input2, dim)
+    mag = ((sum(input1 * input1, dim) + eps) * (sum(input2 * input2, dim) + eps)).sqrt()
+    cos = dot / mag
+    t = target._data
+    zero = _wrap(np.zeros((), cos._data.dtype))
+    loss = where(_wrap(t == 1), 1 - cos, zero) + where(_wrap(t == -1), clamp_min(cos - margin, 0), zero)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``: input1 should rank above input2 where
+    target is 1, below where it is -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {shape_str(input1.shape)}, input2: {shape_str(input2.shape)}, target: {shape_str(target.shape)} "
+        )
+    return _reduce(clamp_min(-target * (input1 - input2) + margin, 0), reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the pairwise p-norm distance; ``swap``
+    uses ``min(d(a, n), d(p, n))`` as the negative distance."""
+    reduction = _reduction(size_average, reduce, reduction)
+    nd = (anchor.ndim, positive.ndim, negative.ndim)
+    if len(set(nd)) != 1:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
+            f"got: anchor {nd[0]}D, positive {nd[1]}D, and negative {nd[2]}D inputs"
+        )
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(clamp_min(margin + d_pos - d_neg, 0), reduction)
+
+

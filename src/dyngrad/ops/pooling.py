@@ -1,0 +1,462 @@
+"""Pooling: max/avg pooling over sliding windows, adaptive pooling.
+
+The windows are strided views of the padded input (see ``conv._windows``); a pooling runs one
+vectorised NumPy op per kernel position (kh*kw iterations over whole tensors), never a loop over
+pixels or over the batch. Max pooling keeps, per output, the kernel position of its maximum: its
+backward scatters the gradient there with kh*kw strided writes (``MaxPoolScatter``), whose own
+backward gathers from the same positions (``MaxPoolGather``): both linear, so double backward
+works. Average pooling is the linear pair ``AvgPool``/``AvgPoolAdjoint``. Adaptive average
+pooling is avg_pool when the sizes divide, else two matmuls with constant averaging matrices;
+adaptive max pooling keeps flat indices and scatters with ``np.bincount``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Op
+from ._util import Tensor, _wrap, shape_str
+from .conv import _col2im, _Geom, _ints, _pad_zero, _windows
+from .linalg import matmul
+from .reduction import mean
+
+__all__ = [
+    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d",
+]
+
+
+# --- geometry and checks -----------------------------------------------------------------------
+
+
+def _pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling output length; in ceil mode the last window must start inside the input
+    or its left padding."""
+    out = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _pool_rank(x, nsp: int, op: str) -> bool:
+    """True when ``x`` has a batch dim; PyTorch's error when its rank fits neither layout."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    nd = x._data.ndim
+    if nd not in (nsp + 1, nsp + 2) or any(n == 0 for n in x._data.shape[1 if nd == nsp + 2 else 0:]):
+        raise RuntimeError(
+            f"{op}: Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) non-empty input, but got "
+            f"input of size: {shape_str(x._data.shape)}"
+        )
+    return nd == nsp + 2
+
+
+def _pool_geom(op, nsp, x, kernel_size, stride, padding, dilation, ceil_mode) -> tuple:
+    """(geometry, output size (Ho, Wo)) of a max/avg pooling; the padding at the high end is
+    widened so that ceil-mode windows lie inside the padded buffer."""
+    batched = _pool_rank(x, nsp, op)
+    kernel = _ints(kernel_size, nsp, "kernel_size", op)
+    stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _ints(
+        stride, nsp, "stride", op)
+    pads, dilation = _ints(padding, nsp, "padding", op), _ints(dilation, nsp, "dilation", op)
+    for values, what in ((kernel, "kernel_size"), (stride, "stride"), (dilation, "dilation")):
+        if any(v <= 0 for v in values):
+            raise RuntimeError(f"{op}: {what} should be greater than zero, but got {what}={list(values)}")
+    size = x._data.shape[-nsp:]
+    for p, k, d in zip(pads, kernel, dilation):
+        if p < 0 or p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(
+                f"{op}: pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation={d}"
+            )
+    out = tuple(_pool_out(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(size, kernel, stride, pads, dilation))
+    if any(o < 1 for o in out):
+        lead = x._data.shape[-nsp - 1]
+        raise RuntimeError(
+            f"{op}: Given input size: ({'x'.join(map(str, (lead, *size)))}). Calculated output size: "
+            f"({'x'.join(map(str, (lead, *out)))}). Output size is too small"
+        )
+    widened = tuple(
+        (p, max(p, (o - 1) * s + d * (k - 1) + 1 - n - p))
+        for n, k, s, p, d, o in zip(size, kernel, stride, pads, dilation, out)
+    )
+    geom = _Geom(kernel, stride, widened, dilation, 1, nsp, batched)
+    return geom, ((1, *out) if nsp == 1 else out)
+
+
+def _positions(geom: _Geom) -> list:
+    """(k, row offset, col offset) of each kernel position k = i * kw + j."""
+    (kh, kw), (dh, dw) = geom.kernel, geom.dilation
+    return [(i * kw + j, i * dh, j * dw) for i in range(kh) for j in range(kw)]
+
+
+def _strided(a4: np.ndarray, geom: _Geom, r: int, c: int, out_hw: tuple) -> np.ndarray:
+    (sh, sw), (ho, wo) = geom.stride, out_hw
+    return a4[:, :, r:r + sh * (ho - 1) + 1:sh, c:c + sw * (wo - 1) + 1:sw]
+
+
+def _overlapping(geom: _Geom) -> bool:
+    return any(s < d * (k - 1) + 1 for k, s, d in zip(geom.kernel, geom.stride, geom.dilation))
+
+
+def _padded_shape(geom: _Geom, shape4: tuple) -> tuple:
+    (pt, pb), (pl, pr) = geom.pads
+    return shape4[:2] + (shape4[2] + pt + pb, shape4[3] + pl + pr)
+
+
+# --- max pooling -------------------------------------------------------------------------------
+
+
+def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple) -> tuple:
+    """Max over each window and the kernel position (0 .. kh*kw-1) where it is; NaN wins, as in
+    PyTorch (the last NaN of a window)."""
+    kind = x4.dtype.kind
+    fill = -np.inf if kind == "f" else (np.iinfo(x4.dtype).min if kind in "iu" else False)
+    v = _windows(_pad_zero(x4, geom.pads, fill), geom, out_hw)
+    kh, kw = geom.kernel
+    best = v[:, :, 0, 0].copy()
+    arg = np.zeros(best.shape, np.uint8 if kh * kw <= 256 else np.int32)
+    nan_aware = kind == "f" and x4.size and np.isnan(np.max(x4))
+    for k in range(1, kh * kw):
+        cand = v[:, :, k // kw, k % kw]
+        take = cand > best
+        if nan_aware:
+            take |= np.isnan(cand)
+        np.copyto(best, cand, where=take)
+        np.putmask(arg, take, k)
+    return best, arg
+
+
+def _flat_indices(arg: np.ndarray, geom: _Geom, out_hw: tuple, width: int) -> np.ndarray:
+    """Kernel positions as PyTorch's indices: flat (row * W + col) within each input plane."""
+    kw, (sh, sw), (dh, dw) = geom.kernel[1], geom.stride, geom.dilation
+    (pt, _), (pl, _) = geom.pads
+    ki, kj = np.divmod(arg.astype(np.int64), kw)
+    rows = (np.arange(out_hw[0], dtype=np.int64) * sh - pt)[:, None] + ki * dh
+    cols = (np.arange(out_hw[1], dtype=np.int64) * sw - pl) + kj * dw
+    return rows * width + cols
+
+
+class MaxPool(Op):
+    """Max over windows; keeps the argmax kernel positions for backward."""
+
+    def forward(self, x, *, geom: _Geom, out_hw: tuple, return_indices: bool):
+        x4 = geom.to4(x._data)
+        out, arg = _max_windows(x4, geom, out_hw)
+        if self.needs_input_grad:
+            self.geom, self.arg, self.shape4 = geom, arg, x4.shape
+        if return_indices:
+            return geom.from4(out), geom.from4(_flat_indices(arg, geom, out_hw, x4.shape[3]))
+        return geom.from4(out)
+
+    def backward(self, g, _indices_grad=None):
+        return MaxPoolScatter.apply(g, geom=self.geom, arg=self.arg, shape4=self.shape4)
+
+    def name(self) -> str:
+        return f"MaxPool{self.geom.nsp}DWithIndicesBackward0"
+
+
+class MaxPoolScatter(Op):
+    """Gradient of max pooling: each output's gradient goes to its window's argmax."""
+
+    def forward(self, g, *, geom: _Geom, arg: np.ndarray, shape4: tuple):
+        g4 = geom.to4(g._data)
+        out_hw = g4.shape[2:]
+        self.geom, self.arg, self.shape4 = geom, arg, shape4
+        gp = np.zeros(_padded_shape(geom, shape4), g4.dtype)
+        overlap = _overlapping(geom)
+        zero = np.zeros((), g4.dtype)
+        for k, r, c in _positions(geom):
+            view = _strided(gp, geom, r, c, out_hw)
+            if overlap:
+                view += np.where(arg == k, g4, zero)
+            else:  # windows are disjoint: plain masked writes
+                np.copyto(view, g4, where=arg == k)
+        (pt, _), (pl, _) = geom.pads
+        h, w = shape4[2:]
+        return geom.from4(np.ascontiguousarray(gp[:, :, pt:pt + h, pl:pl + w]))
+
+    def backward(self, h):
+        return MaxPoolGather.apply(h, geom=self.geom, arg=self.arg)
+
+
+class MaxPoolGather(Op):
+    """The adjoint of ``MaxPoolScatter``: reads each window's argmax entry of ``h``."""
+
+    def forward(self, h, *, geom: _Geom, arg: np.ndarray):
+        h4 = geom.to4(h._data)
+        self.geom, self.arg, self.shape4 = geom, arg, h4.shape
+        hp = _pad_zero(h4, geom.pads)
+        out = np.zeros(arg.shape, h4.dtype)
+        for k, r, c in _positions(geom):
+            np.copyto(out, _strided(hp, geom, r, c, arg.shape[2:]), where=arg == k)
+        return geom.from4(out)
+
+    def backward(self, g):
+        return MaxPoolScatter.apply(g, geom=self.geom, arg=self.arg, shape4=self.shape4)
+
+
+def _max_pool(op, nsp, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    geom, out_hw = _pool_geom(op, nsp, input, kernel_size, stride, padding, dilation, ceil_mode)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(f'"{op}" not implemented for \'Bool\'')
+    return MaxPool.apply(input, geom=geom, out_hw=out_hw, return_indices=bool(return_indices))
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """1-D max pooling of (N, C, L) or (C, L); with return_indices also the argmax positions."""
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """2-D max pooling of (N, C, H, W) or (C, H, W); indices are flat (h * W + w) per plane."""
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+# --- average pooling ---------------------------------------------------------------------------
+
+
+class AvgPool(Op):
+    """Window sums divided by ``divisor`` (a scalar or a per-output-position array)."""
+
+    stateless = True
+
+    def forward(self, x, *, geom: _Geom, out_hw: tuple, divisor):
+        x4 = geom.to4(x._data)
+        self.geom, self.shape4, self.divisor = geom, x4.shape, divisor
+        xp = _pad_zero(x4, geom.pads)
+        total = None
+        for _k, r, c in _positions(geom):
+            view = _strided(xp, geom, r, c, out_hw)
+            total = view.copy() if total is None else np.add(total, view, out=total)
+        if total.dtype.kind == "f":
+            total /= divisor
+        else:  # integer pooling truncates, as PyTorch's integer division does
+            total = (total / divisor).astype(total.dtype)
+        return geom.from4(total)
+
+    def backward(self, g):
+        return AvgPoolAdjoint.apply(g, geom=self.geom, shape4=self.shape4, divisor=self.divisor)
+
+    def name(self) -> str:
+        return f"AvgPool{self.geom.nsp}DBackward0"
+
+
+class AvgPoolAdjoint(Op):
+    """Gradient of average pooling: each output's gradient / divisor spread over its window."""
+
+    stateless = True
+
+    def forward(self, g, *, geom: _Geom, shape4: tuple, divisor):
+        g4 = geom.to4(g._data)
+        self.geom, self.shape4, self.divisor, self.out_hw = geom, shape4, divisor, g4.shape[2:]
+        scaled = g4 / np.asarray(divisor, g4.dtype)
+        kh, kw = geom.kernel
+        d = np.broadcast_to(scaled[:, :, None, None], scaled.shape[:2] + (kh, kw) + scaled.shape[2:])
+        return geom.from4(np.ascontiguousarray(_col2im(d, geom, shape4[2:])))
+
+    def backward(self, h):
+        return AvgPool.apply(h, geom=self.geom, out_hw=self.out_hw, divisor=self.divisor)
+
+
+def _divisor(geom: _Geom, size: tuple, out_hw: tuple, count_include_pad: bool, divisor_override, dtype):
+    """What each window sum is divided by: the override, or per output position the window's
+    size clipped to the padded input (count_include_pad) or to the input."""
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise RuntimeError("avg_pool: divisor must be not zero")
+        return dtype.type(divisor_override)
+    factors = []
+    for n, k, s, (p, _), o in zip(size, geom.kernel, geom.stride, geom.pads, out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if count_include_pad:
+            factors.append(end - start)
+        else:
+            factors.append(np.minimum(end, n) - np.maximum(start, 0))
+    div = np.multiply.outer(*factors).astype(dtype if dtype.kind == "f" else np.float64)
+    return div.reshape(()) if div.size == 1 else div
+
+
+def _avg_pool(op, nsp, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    geom, out_hw = _pool_geom(op, nsp, input, kernel_size, stride, padding, 1, ceil_mode)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(f'"{op}" not implemented for \'Bool\'')
+    size = (1, *input._data.shape[-1:]) if nsp == 1 else input._data.shape[-2:]
+    div = _divisor(geom, size, out_hw, count_include_pad, divisor_override, input._data.dtype)
+    return AvgPool.apply(input, geom=geom, out_hw=out_hw, divisor=div)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling of (N, C, L) or (C, L)."""
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """2-D average pooling of (N, C, H, W) or (C, H, W)."""
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+# --- adaptive pooling --------------------------------------------------------------------------
+
+
+def _adaptive_sizes(op: str, nsp: int, input, output_size) -> tuple:
+    """(batched, input spatial size, output spatial size); None in output_size keeps the input's."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    nd = input._data.ndim
+    if nd not in (nsp + 1, nsp + 2):
+        raise RuntimeError(
+            f"{op}(): Expected {nsp + 1}D or {nsp + 2}D tensor, but got {shape_str(input._data.shape)}"
+        )
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{op}" not implemented for \'{input.dtype}\'')
+    size = tuple(input._data.shape[-nsp:])
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size,) * nsp
+    output_size = tuple(output_size)
+    if len(output_size) != nsp:
+        raise RuntimeError(f"{op}: output_size must be {nsp} ints, but got {list(output_size)}")
+    out = tuple(n if o is None else int(o) for n, o in zip(size, output_size))
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{op}: elements of output_size must be non-negative, but got {list(out)}")
+    if any(n == 0 for n in size):
+        raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
+                           f"but input has sizes {shape_str(input._data.shape)}")
+    return nd == nsp + 2, size, out
+
+
+def _bounds(n: int, o: int) -> tuple:
+    """Adaptive windows along one axis: [floor(i*n/o), ceil((i+1)*n/o))."""
+    i = np.arange(o)
+    return (i * n) // o, -((-(i + 1) * n) // o)
+
+
+def _averaging_matrix(n: int, o: int, dtype) -> np.ndarray:
+    start, end = _bounds(n, o)
+    cols = np.arange(n)
+    inside = (cols >= start[:, None]) & (cols < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def _adaptive_avg(op: str, nsp: int, input, output_size) -> Tensor:
+    batched, size, out = _adaptive_sizes(op, nsp, input, output_size)
+    if all(o == 1 for o in out):
+        return mean(input, tuple(range(-nsp, 0)), keepdim=True)
+    if all(o and n % o == 0 for n, o in zip(size, out)):  # regular windows: plain average pooling
+        kernel = tuple(n // o for n, o in zip(size, out))
+        geom = _Geom(kernel, kernel, ((0, 0),) * nsp, (1,) * nsp, 1, nsp, batched)
+        out_hw = (1, *out) if nsp == 1 else out
+        return AvgPool.apply(input, geom=geom, out_hw=out_hw, divisor=input._data.dtype.type(math.prod(kernel)))
+    dt = input._data.dtype
+    result = input
+    if nsp == 2:
+        result = matmul(_wrap(_averaging_matrix(size[0], out[0], dt)), result)
+    return matmul(result, _wrap(np.ascontiguousarray(_averaging_matrix(size[-1], out[-1], dt).T)))
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, L) or (C, L) to ``output_size`` windows of near-equal length."""
+    return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, H, W) or (C, H, W) to an ``output_size`` grid of windows."""
+    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def _adaptive_max_windows(x4: np.ndarray, out: tuple) -> tuple:
+    """Max and flat index over adaptive windows: one gather per offset inside the largest
+    window; shorter windows repeat their last element (never a strictly greater value)."""
+    h, w = x4.shape[2:]
+    (rs, re), (cs, ce) = _bounds(h, out[0]), _bounds(w, out[1])
+    best = idx = None
+    nan_aware = np.isnan(np.max(x4)) if x4.size else False
+    for a in range(int((re - rs).max())):
+        rows = np.minimum(rs + a, re - 1)[:, None]
+        for b in range(int((ce - cs).max())):
+            cols = np.minimum(cs + b, ce - 1)[None, :]
+            cand = x4[:, :, rows, cols]
+            flat = rows * w + cols
+            if best is None:
+                best, idx = cand, np.broadcast_to(flat, cand.shape).copy()
+                continue
+            take = cand > best
+            if nan_aware:
+                take |= np.isnan(cand)
+            np.copyto(best, cand, where=take)
+            np.copyto(idx, flat, where=take)
+    return best, idx
+
+
+class AdaptiveMaxPool(Op):
+    def forward(self, x, *, geom: _Geom, out_hw: tuple, return_indices: bool):
+        x4 = geom.to4(x._data)
+        out, idx = _adaptive_max_windows(x4, out_hw)
+        if self.needs_input_grad:
+            self.geom, self.idx, self.shape4 = geom, idx, x4.shape
+        if return_indices:
+            return geom.from4(out), geom.from4(idx)
+        return geom.from4(out)
+
+    def backward(self, g, _indices_grad=None):
+        return PlaneScatter.apply(g, geom=self.geom, idx=self.idx, shape4=self.shape4)
+
+    def name(self) -> str:
+        return f"AdaptiveMaxPool{self.geom.nsp}DBackward0"
+
+
+class PlaneScatter(Op):
+    """Adds each entry of g (N, C, Ho, Wo) at its flat index in its (H, W) plane."""
+
+    def forward(self, g, *, geom: _Geom, idx: np.ndarray, shape4: tuple):
+        g4 = geom.to4(g._data)
+        self.geom, self.idx, self.shape4 = geom, idx, shape4
+        n, c, h, w = shape4
+        planes = np.arange(n * c, dtype=np.int64)[:, None] * (h * w)
+        where = (idx.reshape(n * c, -1) + planes).ravel()
+        out = np.bincount(where, weights=g4.reshape(-1), minlength=n * c * h * w)
+        return geom.from4(out.astype(g4.dtype, copy=False).reshape(shape4))
+
+    def backward(self, h):
+        return PlaneGather.apply(h, geom=self.geom, idx=self.idx)
+
+
+class PlaneGather(Op):
+    """The adjoint of ``PlaneScatter``: reads h (N, C, H, W) at the flat indices."""
+
+    def forward(self, h, *, geom: _Geom, idx: np.ndarray):
+        h4 = geom.to4(h._data)
+        self.geom, self.idx, self.shape4 = geom, idx, h4.shape
+        n, c = h4.shape[:2]
+        got = np.take_along_axis(h4.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2)
+        return geom.from4(got.reshape(idx.shape))
+
+    def backward(self, g):
+        return PlaneScatter.apply(g, geom=self.geom, idx=self.idx, shape4=self.shape4)
+
+
+def _adaptive_max(op: str, nsp: int, input, output_size, return_indices: bool):
+    batched, size, out = _adaptive_sizes(op, nsp, input, output_size)
+    if any(o == 0 for o in out):
+        raise RuntimeError(f"{op}: output_size must be positive, but got {list(out)}")
+    geom = _Geom((1,) * nsp, (1,) * nsp, ((0, 0),) * nsp, (1,) * nsp, 1, nsp, batched)
+    out_hw = (1, *out) if nsp == 1 else out
+    return AdaptiveMaxPool.apply(input, geom=geom, out_hw=out_hw, return_indices=bool(return_indices))
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of (N, C, L) or (C, L) to ``output_size`` windows; indices flat per plane."""
+    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of (N, C, H, W) or (C, H, W) to an ``output_size`` grid; indices flat per plane."""
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
+

@@ -1,0 +1,238 @@
+"""Loss functions against PyTorch (table cases: every option and reduction, values and gradients,
+gradcheck and gradgradcheck), plus the error messages and edge cases."""
+
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from optable import Const, OpCase, needs_torch, parametrize, torch
+
+import dyngrad
+from dyngrad.ops import loss
+
+DG = SimpleNamespace(**{n: getattr(loss, n) for n in loss.__all__})
+
+
+def F(L):
+    return torch.nn.functional if L is torch else DG
+
+
+def _classes(shape, c, ignore=None):
+    """Class-index targets in [0, c), some set to ``ignore``."""
+    def make(rng):
+        t = rng.integers(0, c, shape)
+        if ignore is not None:
+            t.reshape(-1)[::3] = ignore
+        return t
+    return Const(make)
+
+
+def _probs(shape, axis=1):
+    def make(rng):
+        e = np.exp(rng.standard_normal(shape))
+        return e / e.sum(axis=axis, keepdims=True)
+    return Const(make, keep_dtype=False)
+
+
+def _weights(shape, lo=0.2, hi=2.0):
+    return Const(lambda rng: rng.uniform(lo, hi, shape), keep_dtype=False)
+
+
+def _signs(shape):
+    return Const(lambda rng: rng.choice([-1.0, 1.0], shape), keep_dtype=False)
+
+
+def _unit(shape):
+    return Const(lambda rng: rng.uniform(0.05, 0.95, shape), keep_dtype=False)
+
+
+def _quiet(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn()
+
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+CASES = []
+for r in REDUCTIONS:
+    CASES += [
+        OpCase("mse_loss", lambda L, x, y, r=r: F(L).mse_loss(x, y, reduction=r), [(3, 4), (3, 4)], gradgrad=True),
+        OpCase("l1_loss", lambda L, x, y, r=r: F(L).l1_loss(x, y, reduction=r), [(3, 4), (3, 4)], domain="away",
+               gradgrad=True),
+        OpCase("smooth_l1_loss", lambda L, x, y, r=r: F(L).smooth_l1_loss(x, y, reduction=r, beta=0.5),
+               [(4, 5), (4, 5)], gradgrad=True),
+        OpCase("huber_loss", lambda L, x, y, r=r: F(L).huber_loss(x, y, reduction=r, delta=0.8), [(4, 5), (4, 5)],
+               gradgrad=True),
+        OpCase("mse_loss l1_loss huber_loss",
+               lambda L, x, y, w, r=r: F(L).mse_loss(x, y, reduction=r, weight=w)
+               + F(L).l1_loss(x, y, reduction=r, weight=w) + F(L).huber_loss(x, y, reduction=r, weight=w),
+               [(3, 4), (3, 4), _weights((3, 4))], domain="away", gradgrad=True),
+        # --- cross_entropy: class indices ---
+        OpCase("cross_entropy", lambda L, x, t, r=r: F(L).cross_entropy(x, t, reduction=r),
+               [(5, 4), _classes((5,), 4)], gradgrad=True),
+        OpCase("cross_entropy", lambda L, x, t, w, r=r: F(L).cross_entropy(x, t, w, ignore_index=2, reduction=r),
+               [(6, 4), _classes((6,), 4), _weights((4,))], gradgrad=True),
+        OpCase("cross_entropy", lambda L, x, t, w, r=r: F(L).cross_entropy(x, t, w, reduction=r, label_smoothing=0.2),
+               [(5, 4), _classes((5,), 4, ignore=-100), _weights((4,))], gradgrad=True),
+        OpCase("cross_entropy", lambda L, x, t, r=r: F(L).cross_entropy(x, t, reduction=r, label_smoothing=0.1),
+               [(2, 3, 4, 2), _classes((2, 4, 2), 3, ignore=-100)], gradgrad=True),
+        OpCase("cross_entropy", lambda L, x, t, w, r=r: F(L).cross_entropy(x, t, w, ignore_index=0, reduction=r),
+               [(2, 3, 5), _classes((2, 5), 3), _weights((3,))], gradgrad=True),
+        OpCase("cross_entropy", lambda L, x, t, r=r: F(L).cross_entropy(x, t, reduction=r), [(4,), Const(
+            lambda rng: np.array(2))], gradgrad=True),
+        # --- cross_entropy: class probabilities (the target is differentiable too) ---
+        OpCase("cross_entropy", lambda L, x, p, r=r: F(L).cross_entropy(x, p.softmax(1), reduction=r),
+               [(4, 5), (4, 5)], gradgrad=True),
+        OpCase("cross_entropy",
+               lambda L, x, p, w, r=r: F(L).cross_entropy(x, p, w, reduction=r, label_smoothing=0.3),
+               [(3, 4, 2), _probs((3, 4, 2)), _weights((4,))], gradgrad=True),
+        # --- nll_loss ---
+        OpCase("nll_loss", lambda L, x, t, r=r: F(L).nll_loss(x.log_softmax(1), t, reduction=r),
+               [(5, 4), _classes((5,), 4)], gradgrad=True),
+        OpCase("nll_loss", lambda L, x, t, w, r=r: F(L).nll_loss(x, t, w, ignore_index=1, reduction=r),
+               [(2, 3, 2, 2), _classes((2, 2, 2), 3), _weights((3,))], gradgrad=True),
+        OpCase("nll_loss", lambda L, x, t, r=r: F(L).nll_loss(x, t, reduction=r), [(3,), Const(lambda rng: np.array(1))],
+               gradgrad=True),
+        # --- binary cross entropy ---
+        OpCase("binary_cross_entropy", lambda L, x, t, r=r: F(L).binary_cross_entropy(x.sigmoid(), t, reduction=r),
+               [(3, 4), (3, 4)], gradgrad=True),
+        OpCase("binary_cross_entropy",
+               lambda L, x, t, w, r=r: F(L).binary_cross_entropy(x, t, w, reduction=r),
+               [_unit((3, 4)), _unit((3, 4)), _weights((4,))], grad=False),
+        OpCase("binary_cross_entropy_with_logits",
+               lambda L, x, t, r=r: F(L).binary_cross_entropy_with_logits(x * 3, t, reduction=r),
+               [(3, 4), _unit((3, 4))], gradgrad=True),
+        OpCase("binary_cross_entropy_with_logits",
+               lambda L, x, t, w, pw, r=r: F(L).binary_cross_entropy_with_logits(x, t.sigmoid(), w, reduction=r,
+                                                                                pos_weight=pw),
+               [(2, 3, 4), (2, 3, 4), (3, 1), _weights((4,))], gradgrad=True),
+        # --- divergences and margins ---
+        OpCase("kl_div", lambda L, x, t, r=r: _quiet(lambda: F(L).kl_div(x.log_softmax(1), t.softmax(1), reduction=r)),
+               [(3, 4), (3, 4)], gradgrad=True),
+        OpCase("kl_div", lambda L, x, t, r=r: F(L).kl_div(x, t, reduction=r, log_target=True), [(3, 4), (3, 4)],
+               gradgrad=True),
+        OpCase("cosine_embedding_loss",
+               lambda L, a, b, y, r=r: F(L).cosine_embedding_loss(a, b, y, margin=-0.3, reduction=r),
+               [(4, 5), (4, 5), Const(lambda rng: np.array([1, -1, -1, 1]))], gradgrad=True),
+        OpCase("margin_ranking_loss",
+               lambda L, a, b, y, r=r: F(L).margin_ranking_loss(a, b, y, margin=0.1, reduction=r),
+               [(6,), (6,), _signs((6,))], domain="away", gradgrad=True),
+        OpCase("triplet_margin_loss",
+               lambda L, a, p, n, r=r: F(L).triplet_margin_loss(a, p, n, margin=2.0, reduction=r),
+               [(4, 3), (4, 3), (4, 3)], gradgrad=True),
+    ]
+
+CASES += [
+    OpCase("mse_loss", lambda L, x, y: _quiet(lambda: F(L).mse_loss(x, y)), [(3, 4), (4,)], gradgrad=True),
+    OpCase("mse_loss", lambda L, x, y: F(L).mse_loss(x, y, size_average=False), [(3, 4), (3, 4)]),
+    OpCase("mse_loss", lambda L, x, y: F(L).mse_loss(x, y), [(), ()], gradgrad=True),
+    OpCase("l1_loss", lambda L, x, y: F(L).l1_loss(x, y, reduce=False), [(2, 3), (2, 3)], domain="away"),
+    OpCase("smooth_l1_loss", lambda L, x, y: F(L).smooth_l1_loss(x * 2, y), [(4, 5), (4, 5)], gradgrad=True),
+    OpCase("smooth_l1_loss", lambda L, x, y: F(L).smooth_l1_loss(x, y, beta=0.0), [(4, 5), (4, 5)], domain="away"),
+    OpCase("huber_loss", lambda L, x, y: F(L).huber_loss(x * 2, y), [(4, 5), (4, 5)], gradgrad=True),
+    OpCase("cross_entropy", lambda L, x, t: F(L).cross_entropy(x * 30, t), [(5, 6), _classes((5,), 6)],
+           gradgrad=True),
+    OpCase("cross_entropy", lambda L, x, t: F(L).cross_entropy(x, t), [(0, 3), Const(lambda rng: np.zeros(0, np.int64))]),
+    OpCase("cross_entropy", lambda L, x, t: F(L).cross_entropy(x, t, reduction="sum"),
+           [(3, 4), Const(lambda rng: np.full(3, -100))]),
+    OpCase("binary_cross_entropy", lambda L, x, t: F(L).binary_cross_entropy(x, t),
+           [Const(lambda rng: np.array([0.0, 1.0, 0.5, 1e-50]), keep_dtype=False),
+            Const(lambda rng: np.array([1.0, 0.0, 0.3, 1.0]), keep_dtype=False)], grad=False),
+    OpCase("binary_cross_entropy_with_logits", lambda L, x, t: F(L).binary_cross_entropy_with_logits(x * 100, t),
+           [(6,), _unit((6,))], gradgrad=True),
+    OpCase("kl_div", lambda L, x, t: F(L).kl_div(x, t, reduction="batchmean"),
+           [(3, 4), Const(lambda rng: np.array([[0.0, 0.5, 0.5, 0.0]] * 3), keep_dtype=False)], gradgrad=True),
+    OpCase("kl_div", lambda L, x, t: F(L).kl_div(x, t.softmax(0), reduction="batchmean"), [(4,), (4,)],
+           gradgrad=True),
+    OpCase("cosine_embedding_loss", lambda L, a, b, y: F(L).cosine_embedding_loss(a, b, y), [(5,), (5,), Const(
+        lambda rng: np.array(-1))], gradgrad=True),
+    OpCase("triplet_margin_loss", lambda L, a, p, n: F(L).triplet_margin_loss(a, p, n, p=1, eps=1e-3, swap=True),
+           [(4, 3), (4, 3), (4, 3)], domain="away", gradgrad=True),
+    OpCase("triplet_margin_loss", lambda L, a, p, n: F(L).triplet_margin_loss(a, p * 0.2, n, margin=0.5, p=3,
+                                                                             swap=True, reduction="none"),
+           [(5, 2), (5, 2), (5, 2)], gradgrad=True),
+]
+
+globals().update(parametrize(CASES))
+
+
+def test_cross_entropy_target_out_of_range_names_index_and_classes():
+    x = dyngrad.randn(4, 10, requires_grad=True)
+    with pytest.raises(IndexError, match="cross_entropy: target 12 is out of bounds for 10 classes"):
+        loss.cross_entropy(x, dyngrad.tensor([1, 2, 12, 3]))
+    with pytest.raises(IndexError, match="target -5 is out of bounds for 10 classes"):
+        loss.cross_entropy(x, dyngrad.tensor([1, 2, -5, 3]))
+    with pytest.raises(IndexError, match="nll_loss: target 10 is out of bounds for 10 classes"):
+        loss.nll_loss(x, dyngrad.tensor([1, 10, 0, 3]))
+    assert x.grad is None
+
+
+def test_cross_entropy_shape_and_option_errors():
+    x = dyngrad.randn(4, 10)
+    with pytest.raises(ValueError, match=r"Expected input batch_size \(4\) to match target batch_size \(3\)"):
+        loss.cross_entropy(x, dyngrad.tensor([1, 2, 3]))
+    with pytest.raises(RuntimeError, match=r"Expected target size \[3, 5\], got \[3, 4\]"):
+        loss.cross_entropy(dyngrad.randn(3, 4, 5), dyngrad.zeros(3, 4, dtype=dyngrad.int64))
+    with pytest.raises(RuntimeError, match=r"must have the input's shape \[4, 10\], got \[4, 9\]"):
+        loss.cross_entropy(x, dyngrad.rand(4, 9))
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+        loss.cross_entropy(x, dyngrad.rand(4, 10), ignore_index=1)
+    with pytest.raises(RuntimeError, match="label_smoothing must be between 0.0 and 1.0. Got: 1.5"):
+        loss.cross_entropy(x, dyngrad.tensor([1, 2, 3, 4]), label_smoothing=1.5)
+    with pytest.raises(RuntimeError, match="defined either for all 10 classes or no classes but got weight tensor "
+                                           r"of shape: \[5\]"):
+        loss.cross_entropy(x, dyngrad.tensor([1, 2, 3, 4]), weight=dyngrad.ones(5))
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte, but got"):
+        loss.cross_entropy(x, dyngrad.tensor([1, 2, 3, 4], dtype=dyngrad.int32))
+    with pytest.raises(ValueError, match="foo is not a valid value for reduction"):
+        loss.cross_entropy(x, dyngrad.tensor([1, 2, 3, 4]), reduction="foo")
+
+
+def test_all_ignored_mean_is_nan_like_torch():
+    out = loss.cross_entropy(dyngrad.randn(3, 4), dyngrad.tensor([-100, -100, -100]))
+    assert np.isnan(out.item())
+
+
+def test_other_loss_errors():
+    with pytest.raises(ValueError, match=r"Weights and input must have the same size."):
+        loss.mse_loss(dyngrad.randn(3, 4), dyngrad.randn(3, 4), weight=dyngrad.rand(4))
+    with pytest.raises(ValueError, match=r"different to the input size .* is deprecated"):
+        loss.binary_cross_entropy(dyngrad.rand(3), dyngrad.rand(3, 1))
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        loss.binary_cross_entropy(dyngrad.tensor([1.5]), dyngrad.rand(1))
+    with pytest.raises(ValueError, match=r"Target size .* must be the same as input size"):
+        loss.binary_cross_entropy_with_logits(dyngrad.rand(3), dyngrad.rand(3, 1))
+    with pytest.raises(RuntimeError, match="All input tensors should have same dimension"):
+        loss.margin_ranking_loss(dyngrad.randn(3), dyngrad.randn(3, 1), dyngrad.ones(3))
+    with pytest.raises(RuntimeError, match="anchor 2D, positive 1D, and negative 2D inputs"):
+        loss.triplet_margin_loss(dyngrad.randn(3, 4), dyngrad.randn(4), dyngrad.randn(3, 4))
+    with pytest.raises(ValueError, match="is not a valid value for reduction"):
+        loss.kl_div(dyngrad.randn(3), dyngrad.rand(3), reduction="batchsum")
+    with pytest.warns(UserWarning, match="target size"):
+        loss.mse_loss(dyngrad.randn(3, 4), dyngrad.randn(4))
+    with pytest.warns(UserWarning, match="'batchmean' divides only by the batch size"):
+        loss.kl_div(dyngrad.randn(3), dyngrad.rand(3))
+
+
+def test_bce_is_finite_at_0_and_1():
+    x = dyngrad.tensor([0.0, 1.0, 0.5], requires_grad=True)
+    out = loss.binary_cross_entropy(x, dyngrad.tensor([1.0, 0.0, 0.5]), reduction="none")
+    np.testing.assert_allclose(out.detach().numpy(), [100.0, 100.0, np.log(2)], rtol=1e-6)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-1e12, 1e12, 0.0], rtol=1e-6)
+
+
+@needs_torch
+def test_cross_entropy_second_derivative_through_create_graph_matches_torch():
+    a = np.random.default_rng(0).standard_normal((4, 5))
+    t = np.array([0, 3, 1, 4])
+    out = []
+    for L, F_ in ((dyngrad, loss), (torch, torch.nn.functional)):
+        x = L.tensor(a, requires_grad=True)
+        w = L.tensor(np.linspace(0.5, 2, 5))
+        (g,) = L.autograd.grad(F_.cross_entropy(x, L.tensor(t), w, label_smoothing=0.1), x, create_graph=True)
+        (gg,) = L.autograd.grad((g ** 2).sum(), x)
+        out.append(gg.numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-10, atol=1e-14)
