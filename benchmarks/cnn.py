@@ -62,7 +62,7 @@ def dyngrad_step(params: list, x, labels, mask):
 
 
 def torch_step(torch, params: list, x, labels, mask):
-    F = torch.nn.functional
+    F = torch.nn.functional  # noqa: N806 - the usual alias
     w1, b1, w2, b2, f1, fb1, f2, fb2 = params
     h = F.max_pool2d(F.relu(F.conv2d(x, w1, b1, padding=1)), 2, 2)
     h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2, padding=1)), 2, 2)

@@ -8,8 +8,9 @@ second-order gradgradcheck. ``test_coverage.py`` fails when an op has no case.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest

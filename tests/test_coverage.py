@@ -10,6 +10,12 @@ FAMILIES = {
     "dyngrad.ops.shape": "test_ops_shape",
     "dyngrad.ops.indexing": "test_ops_indexing",
     "dyngrad.ops.linalg": "test_ops_linalg",
+    "dyngrad.ops.normalization": "test_ops_normalization",
+    "dyngrad.ops.loss": "test_ops_loss",
+    "dyngrad.ops.nn_misc": "test_ops_nn_misc",
+    "dyngrad.ops.conv": "test_ops_conv",
+    "dyngrad.ops.pooling": "test_ops_pooling",
+    "dyngrad.ops.resize": "test_ops_pooling",
 }
 # Public names that are not ops of their own: dtype casts used by Tensor.to, aliases tested
 # through the name they alias.

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from optable import Const, OpCase, needs_torch, parametrize, torch
 
 import dyngrad
 from dyngrad.ops import nn_misc
+from optable import Const, OpCase, needs_torch, parametrize, torch
 
 DG = SimpleNamespace(**{n: getattr(nn_misc, n) for n in nn_misc.__all__})
 

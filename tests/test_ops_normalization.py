@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from optable import Const, OpCase, needs_torch, parametrize, torch
 
 import dyngrad
 from dyngrad.ops import normalization
+from optable import Const, OpCase, needs_torch, parametrize, torch
 
 DG = SimpleNamespace(**{n: getattr(normalization, n) for n in normalization.__all__})
 

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .device import cpu, device as _device
+from .device import cpu
+from .device import device as _device
 
 _new = object.__new__
 
@@ -1141,9 +1142,9 @@ def is_tensor(obj: Any) -> bool:
 
 
 # The op modules import Tensor from here, so they are imported after it is defined.
+from . import random as _rnd  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import indexing as _ix  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
 from .ops import reduction as _red  # noqa: E402
 from .ops import shape as _sh  # noqa: E402
-from . import random as _rnd  # noqa: E402

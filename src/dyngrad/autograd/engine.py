@@ -12,13 +12,13 @@ A node's saved tensors are dropped as soon as it has run, unless ``retain_graph`
 from __future__ import annotations
 
 import weakref
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .function import Node
-from ..tensor import Tensor, _wrap
 
 
 class AccumulateGrad(Node):

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from . import grad_mode
 from ..tensor import Tensor, _wrap
+from . import grad_mode
 
 _new = object.__new__
 

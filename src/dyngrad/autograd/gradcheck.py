@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -127,7 +127,7 @@ def gradgradcheck(
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = [
-            _wrap(rng.standard_normal(o._data.shape)).requires_grad_() for o in outs
+            _wrap(np.asarray(rng.standard_normal(o._data.shape))).requires_grad_() for o in outs
         ]
     grad_outputs = list(_as_tuple(grad_outputs))
     n_in = len(inputs)

@@ -117,12 +117,12 @@ class Module(StateDictMixin):
         return output
 
     def _layer_name(self) -> str:
-        """``Linear`` or, when called inside a model, ``Linear (encoder.fc1)``: for error messages."""
+        """``Linear`` or, when called inside a model, ``encoder.fc1 (Linear)``: for error messages."""
         name = self._get_name()
         if _call_stack and _call_stack[0] is not self:
             for path, module in _call_stack[0].named_modules(remove_duplicate=False):
                 if module is self:
-                    return f"{name} ({path})"
+                    return f"{path} ({name})"
         return name
 
     def _input_error(self, message: str, error: type = RuntimeError) -> Exception:

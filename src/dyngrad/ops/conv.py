@@ -282,7 +282,7 @@ def _check_input_rank(x: Tensor, nsp: int, op: str) -> bool:
 def _check_dtypes(op: str, x: Tensor, w: Tensor, b) -> None:
     dts = [x._data.dtype, w._data.dtype] + ([b._data.dtype] if b is not None else [])
     if any(d != dts[0] for d in dts):
-        got = f"input {x.dtype}, weight {w.dtype}" + (f", bias {b.dtype}" if b is not None else "")
+        got = f"input {x.dtype.name}, weight {w.dtype.name}" + (f", bias {b.dtype.name}" if b is not None else "")
         raise RuntimeError(f"{op}: expected input, weight and bias of the same dtype, but got {got}")
     if dts[0] == np.bool_:
         raise RuntimeError(f'"{op}" not implemented for \'Bool\'')

@@ -38,6 +38,25 @@ def _zeros_like(g: Tensor) -> Tensor:
     return _wrap(np.zeros(g._data.shape, g._data.dtype))
 
 
+class MaskedGrad(Op):
+    """``g`` where the bool array ``mask`` is True, else 0: the backward of the ops that pass a
+    gradient through or block it (relu). A multiply by the mask (several times faster than
+    ``np.where``), so a non-finite ``g`` under a False gives nan there. Linear in ``g`` and its own
+    adjoint: its backward is the same op, which keeps double backward in dyngrad ops."""
+
+    def forward(self, g, mask):
+        self.mask = mask
+        return np.multiply(g._data, mask)
+
+    def backward(self, gg):
+        return MaskedGrad.apply(gg, mask=self.mask)
+
+
+def _masked_grad(g: Tensor, mask: np.ndarray) -> Tensor:
+    """``g`` where ``mask``, else 0 (see ``MaskedGrad``)."""
+    return MaskedGrad.apply(g, mask=mask)
+
+
 def _not_for(x: Tensor, op: str, kinds: str) -> None:
     """PyTorch's error for a dtype an op has no kernel for (``kinds``: NumPy dtype kinds)."""
     if x._data.dtype.kind in kinds:

@@ -334,6 +334,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     d = input._data
     if d.size and not ((d >= 0) & (d <= 1)).all():
         raise RuntimeError("all elements of input should be between 0 and 1")
+    td = target._data
+    if td.size and not ((td >= 0) & (td <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         try:

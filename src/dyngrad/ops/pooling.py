@@ -108,21 +108,46 @@ def _padded_shape(geom: _Geom, shape4: tuple) -> tuple:
 # --- max pooling -------------------------------------------------------------------------------
 
 
-def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple) -> tuple:
-    """Max over each window and the kernel position (0 .. kh*kw-1) where it is; NaN wins, as in
-    PyTorch (the last NaN of a window)."""
+def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple, need_arg: bool) -> tuple:
+    """Max over each window and (if ``need_arg``) the kernel position 0 .. kh*kw-1 of its first
+    occurrence, as PyTorch picks it; a NaN wins (the last NaN of its window, as in PyTorch)."""
     kind = x4.dtype.kind
     fill = -np.inf if kind == "f" else (np.iinfo(x4.dtype).min if kind in "iu" else False)
     v = _windows(_pad_zero(x4, geom.pads, fill), geom, out_hw)
     kh, kw = geom.kernel
-    best = v[:, :, 0, 0].copy()
-    arg = np.zeros(best.shape, np.uint8 if kh * kw <= 256 else np.int32)
-    nan_aware = kind == "f" and x4.size and np.isnan(np.max(x4))
-    for k in range(1, kh * kw):
-        cand = v[:, :, k // kw, k % kw]
-        take = cand > best
-        if nan_aware:
-            take |= np.isnan(cand)
+    kk = kh * kw
+    cands = [v[:, :, k // kw, k % kw] for k in range(kk)]
+    best = cands[0].copy()
+    for cand in cands[1:]:
+        np.maximum(best, cand, out=best)  # unmasked ufuncs: several times faster than masked writes
+    if not need_arg:
+        return best, None
+    arg_dtype = np.uint8 if kk <= 256 else np.int32
+    if kind == "f" and np.isnan(best).any():
+        return _max_windows_nan(cands, arg_dtype)
+    # the first position equal to the max: positions found are masked out of later ones
+    arg = np.zeros(best.shape, arg_dtype)
+    found = None
+    for k, cand in enumerate(cands[:-1]):
+        eq = cand == best
+        if found is None:
+            found = eq
+            continue
+        new = np.greater(eq, found)  # eq and not found
+        arg += new * arg_dtype(k)
+        found |= eq
+    if kk > 1:
+        rest = ~found if found is not None else np.ones(best.shape, bool)
+        arg += rest * arg_dtype(kk - 1)
+    return best, arg
+
+
+def _max_windows_nan(cands: list, arg_dtype) -> tuple:
+    """The exact running max/argmax with PyTorch's rule ``val > max or isnan(val)``."""
+    best = cands[0].copy()
+    arg = np.zeros(best.shape, arg_dtype)
+    for k, cand in enumerate(cands[1:], 1):
+        take = (cand > best) | np.isnan(cand)
         np.copyto(best, cand, where=take)
         np.putmask(arg, take, k)
     return best, arg
@@ -143,7 +168,7 @@ class MaxPool(Op):
 
     def forward(self, x, *, geom: _Geom, out_hw: tuple, return_indices: bool):
         x4 = geom.to4(x._data)
-        out, arg = _max_windows(x4, geom, out_hw)
+        out, arg = _max_windows(x4, geom, out_hw, bool(self.needs_input_grad) or return_indices)
         if self.needs_input_grad:
             self.geom, self.arg, self.shape4 = geom, arg, x4.shape
         if return_indices:
@@ -164,15 +189,24 @@ class MaxPoolScatter(Op):
         g4 = geom.to4(g._data)
         out_hw = g4.shape[2:]
         self.geom, self.arg, self.shape4 = geom, arg, shape4
-        gp = np.zeros(_padded_shape(geom, shape4), g4.dtype)
         overlap = _overlapping(geom)
+        # g * mask is much faster than a masked write, but inf * 0 would leak NaN elsewhere
+        finite = g4.dtype.kind != "f" or np.isfinite(g4.sum())
+        padded = _padded_shape(geom, shape4)
+        tiled = geom.kernel == geom.stride and geom.dilation == (1, 1) and padded[2:] == (
+            out_hw[0] * geom.stride[0], out_hw[1] * geom.stride[1])
+        # windows that tile the buffer exactly write every entry once: no zero fill needed
+        gp = (np.empty if tiled and finite else np.zeros)(padded, g4.dtype)
         zero = np.zeros((), g4.dtype)
         for k, r, c in _positions(geom):
             view = _strided(gp, geom, r, c, out_hw)
-            if overlap:
-                view += np.where(arg == k, g4, zero)
-            else:  # windows are disjoint: plain masked writes
-                np.copyto(view, g4, where=arg == k)
+            hit = arg == k
+            if not finite:
+                view += np.where(hit, g4, zero)
+            elif overlap:
+                view += g4 * hit
+            else:  # disjoint windows: each padded pixel is written once
+                np.multiply(g4, hit, out=view)
         (pt, _), (pl, _) = geom.pads
         h, w = shape4[2:]
         return geom.from4(np.ascontiguousarray(gp[:, :, pt:pt + h, pl:pl + w]))
@@ -316,7 +350,7 @@ def _adaptive_sizes(op: str, nsp: int, input, output_size) -> tuple:
             f"{op}(): Expected {nsp + 1}D or {nsp + 2}D tensor, but got {shape_str(input._data.shape)}"
         )
     if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{op}" not implemented for \'{input.dtype}\'')
+        raise NotImplementedError(f'"{op}" not implemented for \'{input.dtype.name}\'')
     size = tuple(input._data.shape[-nsp:])
     if isinstance(output_size, (int, np.integer)) or output_size is None:
         output_size = (output_size,) * nsp

@@ -272,13 +272,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     spatial = input._data.shape[2:]
     if mode == "nearest":
         if input._data.dtype.kind != "f":
-            raise NotImplementedError(f'"upsample_nearest{nsp}d" not implemented for \'{input.dtype}\'')
+            raise NotImplementedError(f'"upsample_nearest{nsp}d" not implemented for \'{input.dtype.name}\'')
         idx = [_nearest_index(n, o, s) for n, o, s in zip(spatial, sizes, scales)]
         if nsp == 1:
             return getitem(input, (slice(None), slice(None), idx[0]))
         return getitem(input, (slice(None), slice(None), idx[0][:, None], idx[1][None, :]))
     if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"upsample_{mode}" not implemented for \'{input.dtype}\'')
+        raise NotImplementedError(f'"upsample_{mode}" not implemented for \'{input.dtype.name}\'')
     dt = input._data.dtype
     mats = [_linear_matrix(n, o, bool(align_corners), s, dt) for n, o, s in zip(spatial, sizes, scales)]
     out = input

@@ -11,7 +11,7 @@ __all__ = [
 import numpy as np
 
 from ..autograd.function import Op
-from ._util import Tensor, float_array, norm_dim
+from ._util import Tensor, _wrap, float_array, norm_dim
 from .reduction import _cast_input, _dims, _spread, sum
 
 
@@ -60,20 +60,50 @@ def _softmax_input(input: Tensor, dim, dtype, op: str) -> tuple:
     return x, norm_dim(int(dim), x._data.ndim, op) if x._data.ndim else ()
 
 
+_max_reduce = np.maximum.reduce  # the ufunc methods skip np.max / np.sum's Python wrappers
+_add_reduce = np.add.reduce
+
+
 class Softmax(Op):
     save_output = True
 
     def forward(self, x, dim=-1):
         d = x._data
         self.dim = dim
-        e = np.exp(d - np.max(d, axis=dim, keepdims=True)) if d.size else d.copy()
-        e /= np.sum(e, axis=dim, keepdims=True)
+        if not d.size:
+            return d.copy()
+        if not d.ndim:  # NumPy gives scalars for 0-dim operands, which can't be written into
+            return self.forward(_wrap(d.reshape(1)), 0).reshape(())
+        e = d - _max_reduce(d, dim, None, None, True)  # a fresh array: exp and divide in place
+        np.exp(e, out=e)
+        e /= _add_reduce(e, dim, None, None, True)
         return e
 
     def backward(self, g):
-        y = self.output
-        gy = g * y
-        return gy - y * sum(gy, self.dim, True)
+        return SoftmaxBackward.apply(g, self.output, dim=self.dim)
+
+
+class SoftmaxBackward(Op):
+    """``y * (g - sum(g * y))`` for the softmax output ``y``, in one pass over NumPy arrays.
+
+    Its own gradients (double backward): to ``g`` the same formula with the incoming gradient;
+    to ``y``: ``h * (g - sum(g * y)) - sum(h * y) * g``."""
+
+    def forward(self, g, y, dim):
+        gd, yd = g._data, y._data
+        self.dim = dim
+        self.save_for_backward(g, y)
+        gy = gd * yd
+        gy -= yd * _add_reduce(gy, dim, None, None, True)
+        return gy
+
+    def backward(self, h):
+        g, y = self.saved_tensors
+        dim = self.dim
+        n = self.needs_input_grad
+        gg = SoftmaxBackward.apply(h, y, dim=dim) if n[0] else None
+        gy = h * (g - sum(g * y, dim, True)) - sum(h * y, dim, True) * g if n[1] else None
+        return gg, gy
 
 
 class LogSoftmax(Op):
@@ -84,20 +114,56 @@ class LogSoftmax(Op):
         self.dim = dim
         if not d.size:
             return d.copy()
-        shifted = d - np.max(d, axis=dim, keepdims=True)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        if not d.ndim:
+            return self.forward(_wrap(d.reshape(1)), 0).reshape(())
+        shifted = d - _max_reduce(d, dim, None, None, True)
+        total = _add_reduce(np.exp(shifted), dim, None, None, True)
+        shifted -= np.log(total, out=total)
+        return shifted
 
     def backward(self, g):
-        return g - self.output.exp() * sum(g, self.dim, True)
+        return LogSoftmaxBackward.apply(g, self.output, dim=self.dim)
+
+
+class LogSoftmaxBackward(Op):
+    """``g - exp(y) * sum(g)`` for the log_softmax output ``y``, in one pass over NumPy arrays.
+
+    Its own gradients (double backward): to ``g``: ``h - sum(h * exp(y))``; to ``y``:
+    ``-h * exp(y) * sum(g)``."""
+
+    def forward(self, g, y, dim):
+        gd = g._data
+        self.dim = dim
+        self.save_for_backward(g, y)
+        e = np.exp(y._data, out=np.empty(y._data.shape, y._data.dtype))  # an array even for 0-dim
+        e *= _add_reduce(gd, dim, None, None, True)
+        return np.subtract(gd, e, out=e) if gd.dtype == e.dtype else gd - e
+
+    def backward(self, h):
+        g, y = self.saved_tensors
+        dim = self.dim
+        n = self.needs_input_grad
+        he = h * y.exp()
+        gg = h - sum(he, dim, True) if n[0] else None
+        gy = -(he * sum(g, dim, True)) if n[1] else None
+        return gg, gy
 
 
 def softmax(input: Tensor, dim, dtype=None) -> Tensor:
     """``exp(input)`` normalised to sum to 1 along ``dim``."""
+    if dtype is None and type(dim) is int:  # the common call: float input, dim in range
+        d = input._data
+        if d.dtype.kind == "f" and -d.ndim <= dim < d.ndim:
+            return Softmax.apply(input, dim=dim)
     x, d = _softmax_input(input, dim, dtype, "softmax")
     return Softmax.apply(x, dim=d)
 
 
 def log_softmax(input: Tensor, dim, dtype=None) -> Tensor:
     """``log(softmax(input, dim))``, computed without under/overflow."""
+    if dtype is None and type(dim) is int:
+        d = input._data
+        if d.dtype.kind == "f" and -d.ndim <= dim < d.ndim:
+            return LogSoftmax.apply(input, dim=dim)
     x, d = _softmax_input(input, dim, dtype, "log_softmax")
     return LogSoftmax.apply(x, dim=d)

@@ -168,7 +168,6 @@ class GRUGates(Op):
 
     @staticmethod
     def _recorded_backward(gi, gh, h, g):
-        hs = h.shape[-1]
         gi_r, gi_z, gi_n = _join.chunk(gi, 3, -1)
         gh_r, gh_z, gh_n = _join.chunk(gh, 3, -1)
         r, z = _unary.sigmoid(gi_r + gh_r), _unary.sigmoid(gi_z + gh_z)
@@ -176,7 +175,6 @@ class GRUGates(Op):
         dn = g * (1 - z) * (1 - n * n)
         dr = dn * gh_n * r * (1 - r)
         dz = g * (h - n) * z * (1 - z)
-        del hs
         return _join.cat([dr, dz, dn], -1), _join.cat([dr, dz, dn * r], -1), g * z
 
 

@@ -1,0 +1,138 @@
+"""Adam and AdamW (Adam with decoupled weight decay)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import (
+    Optimizer,
+    _addcdiv_,
+    _addcmul_,
+    _check_betas,
+    _check_eps,
+    _check_lr,
+    _check_weight_decay,
+    _lerp_,
+    _params_with_grad,
+    _scalar_state,
+    _weight_decayed,
+    _zeros_like,
+)
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), with optional AMSGrad and (``decoupled_weight_decay``) AdamW's decay."""
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
+    ):
+        _check_lr(lr)
+        _check_eps(eps)
+        _check_betas(betas)
+        _check_weight_decay(weight_decay)
+        defaults = dict(
+            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            maximize=maximize, foreach=foreach, capturable=capturable,
+            differentiable=differentiable, fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )  # fmt: skip
+        super().__init__(params, defaults)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        amsgrad = group["amsgrad"]
+        maximize = group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        for p, grad in _params_with_grad(group):
+            param = p._data
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_state(0.0)
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+                if amsgrad:
+                    state["max_exp_avg_sq"] = _zeros_like(p)
+            step_array = state["step"]._data
+            step_array += 1
+            step = float(step_array)
+            if decoupled:
+                if weight_decay != 0:
+                    param *= 1 - lr * weight_decay
+                grad = _weight_decayed(grad, param, 0, maximize)
+            else:
+                grad = _weight_decayed(grad, param, weight_decay, maximize)
+            exp_avg = state["exp_avg"]._data
+            exp_avg_sq = state["exp_avg_sq"]._data
+            work = np.empty_like(param)
+            _lerp_(exp_avg, grad, 1 - beta1)
+            exp_avg_sq *= beta2
+            _addcmul_(exp_avg_sq, grad, grad, 1 - beta2, work)
+            bias_correction1 = 1 - beta1**step
+            bias_correction2 = 1 - beta2**step
+            step_size = lr / bias_correction1
+            bias_correction2_sqrt = math.sqrt(bias_correction2)
+            if amsgrad:
+                max_exp_avg_sq = state["max_exp_avg_sq"]._data
+                np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                second = max_exp_avg_sq
+            else:
+                second = exp_avg_sq
+            denom = np.sqrt(second)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            _addcdiv_(param, exp_avg, denom, -step_size, work)
+            p._bump()
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): the parameter shrinks by
+    ``lr * weight_decay`` before each Adam step."""
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ):
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            foreach=foreach, maximize=maximize, capturable=capturable,
+            differentiable=differentiable, fused=fused, decoupled_weight_decay=True,
+        )  # fmt: skip
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
