@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import runpy
 import sys
+import types
 
 from . import dtypes
 
@@ -30,7 +31,55 @@ ALIASES = {
     "torchvision": "dyngrad.vision",
     "torchvision.datasets": "dyngrad.vision.datasets",
     "torchvision.transforms": "dyngrad.vision.transforms",
+    "torch.cuda": "dyngrad.cuda",
+    "torch.backends": "dyngrad.backends",
 }
+
+
+class Missing:
+    """Stands for a torch attribute dyngrad lacks: using it raises NotImplementedError there and
+    then (an AttributeError deep inside a script would hide what is missing)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def _fail(self, *args, **kwargs):
+        raise NotImplementedError(f"dyngrad does not implement {self._name} yet")
+
+    __call__ = __iter__ = __len__ = __getitem__ = __enter__ = _fail
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return Missing(f"{self._name}.{attr}")
+
+    def __repr__(self) -> str:
+        return f"<{self._name}: not implemented by dyngrad>"
+
+
+class AliasModule(types.ModuleType):
+    """``torch.X`` under compat: dyngrad's module, with a ``Missing`` for names dyngrad lacks."""
+
+    def __init__(self, name: str, target: types.ModuleType):
+        super().__init__(name, target.__doc__)
+        self.__dict__["_target"] = target
+
+    def __getattr__(self, attr: str):
+        sub = sys.modules.get(f"{self.__name__}.{attr}")
+        if isinstance(sub, AliasModule):
+            return sub
+        try:
+            return getattr(self._target, attr)
+        except AttributeError:
+            if attr.startswith("_"):
+                raise
+            return Missing(f"{self.__name__}.{attr}")
+
+    def __setattr__(self, attr: str, value) -> None:
+        setattr(self._target, attr, value)
+
+    def __dir__(self):
+        return dir(self._target)
 
 
 def install() -> None:
@@ -38,7 +87,7 @@ def install() -> None:
     dtypes.display_prefix[0] = "torch"
     for name, target in ALIASES.items():
         try:
-            sys.modules[name] = importlib.import_module(target)
+            sys.modules[name] = AliasModule(name, importlib.import_module(target))
         except ImportError:
             pass
 

@@ -33,6 +33,18 @@ from ._util import Tensor, _wrap, norm_dim, norm_dims
 
 # --- helpers ---------------------------------------------------------------------------------
 
+_add_reduce = np.add.reduce  # the ufunc method skips ndarray.sum / np.sum's Python layers
+_all_dims_cache: dict = {}
+
+
+def _all_dims(ndim: int) -> tuple:
+    """``(0, ..., ndim - 1)``, cached: what a reduction over every dim reduces."""
+    dims = _all_dims_cache.get(ndim)
+    if dims is None:
+        dims = _all_dims_cache[ndim] = tuple(range(ndim))
+    return dims
+
+
 
 def _dims(dim, ndim: int, op: str) -> tuple:
     """``dim`` (int, sequence or None) as sorted non-negative axes; a 0-dim tensor accepts dim 0
@@ -47,9 +59,10 @@ def _kept_shape(shape: tuple, dims: tuple) -> tuple:
 
 def _spread(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     """A reduced gradient broadcast back over the input's ``shape``."""
+    # the shapes are known to fit: the ops themselves, without reshape/expand's argument checks
     if not keepdim and g._data.ndim != len(shape):
-        g = reshape(g, _kept_shape(shape, dims))
-    return expand(g, shape)
+        g = View.apply(g, _kept_shape(shape, dims))
+    return g if g._data.shape == shape else Expand.apply(g, shape)
 
 
 def _as_np_dtype(dtype) -> np.dtype | None:
@@ -160,8 +173,7 @@ class Sum(Op):
         self.dims = dims
         self.keepdim = keepdim
         # integer and bool sums accumulate in int64, as in PyTorch
-        dtype = np.int64 if d.dtype.kind in "biu" else None
-        return np.asarray(d.sum(axis=dims, keepdims=keepdim, dtype=dtype))
+        return _add_reduce(d, dims, np.int64 if d.dtype.kind in "biu" else None, None, keepdim)
 
     def backward(self, g):
         return _spread(g, self.shape, self.dims, self.keepdim)
@@ -169,6 +181,12 @@ class Sum(Op):
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (an int, a tuple, or every dim when None)."""
+    if dtype is None:  # the common calls, without the general normalisation
+        n = input._data.ndim
+        if dim is None:
+            return Sum.apply(input, dims=_all_dims(n), keepdim=keepdim)
+        if type(dim) is int and -n <= dim < n:
+            return Sum.apply(input, dims=(dim + n if dim < 0 else dim,), keepdim=keepdim)
     dims = _dims(dim, input._data.ndim, "sum")
     return Sum.apply(_cast_input(input, dtype), dims=dims, keepdim=keepdim)
 
@@ -181,10 +199,14 @@ class Mean(Op):
         self.shape = d.shape
         self.dims = dims
         self.keepdim = keepdim
-        self.n = _reduced_numel(d.shape, dims)
-        return np.asarray(d.mean(axis=dims, keepdims=keepdim)) if self.n else np.full(
-            np.sum(d, axis=dims, keepdims=keepdim).shape, np.nan, d.dtype
-        )
+        n = self.n = _reduced_numel(d.shape, dims)
+        if not n:
+            return np.full(_add_reduce(d, dims, None, None, keepdim).shape, np.nan, d.dtype)
+        if d.dtype.itemsize < 4:  # float16 accumulates in float32 in NumPy's mean
+            return d.mean(axis=dims, keepdims=keepdim)
+        # what ndarray.mean does for float32/64, without its Python layers
+        total = _add_reduce(d, dims, None, None, keepdim)
+        return np.true_divide(total, n, out=total) if type(total) is np.ndarray else total / n
 
     def backward(self, g):
         return _spread(g, self.shape, self.dims, self.keepdim) / self.n
@@ -192,6 +214,12 @@ class Mean(Op):
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The mean over ``dim`` (float input, or a float ``dtype=``)."""
+    if dtype is None and input._data.dtype.kind == "f":  # the common calls
+        n = input._data.ndim
+        if dim is None:
+            return Mean.apply(input, dims=_all_dims(n), keepdim=keepdim)
+        if type(dim) is int and -n <= dim < n:
+            return Mean.apply(input, dims=(dim + n if dim < 0 else dim,), keepdim=keepdim)
     want = input.dtype if dtype is None else dtypes.as_dtype(dtype)
     if not want.is_floating_point:
         which = "Input" if dtype is None else "Optional"
@@ -335,30 +363,65 @@ class _ExtremeDim(Op):
 
     def forward(self, x, dim=0, keepdim=False, op="max"):
         d = x._data
-        self.shape = d.shape
+        shape = self.shape = d.shape
         self.keepdim = keepdim
         if d.ndim == 0:
             self.dims = ()
             return d.copy(), np.zeros((), np.int64)
         self.dims = (dim,)
-        _check_nonempty(d, (dim,), op)
-        idx = np.expand_dims(self.pick(d, dim), dim)
-        values = np.take_along_axis(d, idx, dim)
+        if not d.size:
+            _check_nonempty(d, (dim,), op)
+        kept = shape[:dim] + (1,) + shape[dim + 1 :]
+        idx = self.pick(d, dim).astype(np.int64, copy=False).reshape(kept)
+        values = d[idx] if d.ndim == 1 else np.take_along_axis(d, idx, dim)
         if d.dtype.kind == "f" and self.needs_input_grad:
             self.idx = idx
         if not keepdim:
-            values, idx = values.squeeze(dim), idx.squeeze(dim)
-        return values, idx.astype(np.int64, copy=False)
+            reduced = shape[:dim] + shape[dim + 1 :]
+            values, idx = values.reshape(reduced), idx.reshape(reduced)
+        return values, idx
 
     def backward(self, gv, gi=None):
         if gv is None:
             return None
         if not self.dims:
             return gv
-        dim = self.dims[0]
-        onehot = np.zeros(self.shape, gv._data.dtype)
-        np.put_along_axis(onehot, self.idx, 1, dim)
-        return _spread(gv, self.shape, self.dims, self.keepdim) * _wrap(onehot)
+        if not self.keepdim:
+            gv = View.apply(gv, self.idx.shape)
+        return PickSpread.apply(gv, idx=self.idx, dim=self.dims[0], shape=self.shape)
+
+
+class PickSpread(Op):
+    """A gradient ``g`` (kept dims) put at ``idx`` along ``dim`` in zeros of ``shape``: the
+    backward of max/min/median along a dim. Its adjoint picks the gradient at ``idx`` again."""
+
+    stateless = True
+
+    def forward(self, g, idx, dim, shape):
+        self.idx, self.dim = idx, dim
+        out = np.zeros(shape, g._data.dtype)
+        np.put_along_axis(out, idx, g._data, dim)
+        return out
+
+    def backward(self, h):
+        return Pick.apply(h, idx=self.idx, dim=self.dim)
+
+    def name(self) -> str:
+        return "ValueSelectingReductionBackward0"
+
+
+class Pick(Op):
+    """The elements at ``idx`` along ``dim`` (kept dims): the adjoint of ``PickSpread``."""
+
+    stateless = True
+
+    def forward(self, h, idx, dim):
+        d = h._data
+        self.idx, self.dim, self.shape = idx, dim, d.shape
+        return np.take_along_axis(d, idx, dim)
+
+    def backward(self, g):
+        return PickSpread.apply(g, idx=self.idx, dim=self.dim, shape=self.shape)
 
 
 class MaxDim(_ExtremeDim):
@@ -401,6 +464,10 @@ def _extreme(input: Tensor, dim, keepdim: bool, op: str, full, along, result, bi
         if keepdim:
             raise TypeError(f"{op}(): keepdim=True needs a dim")
         return full(input)
+    n = input._data.ndim
+    if type(dim) is int and -n <= dim < n:  # the common call
+        values, indices = along.apply(input, dim=dim + n if dim < 0 else dim, keepdim=keepdim, op=op)
+        return result(values, indices)
     if isinstance(dim, Tensor):
         return binary(input, dim)
     if not isinstance(dim, (int, np.integer)):
@@ -534,7 +601,7 @@ from .cumulative import __all__ as _cumulative_all  # noqa: E402
 from .elementwise import cast  # noqa: E402
 from .moments import *  # noqa: E402,F403
 from .moments import __all__ as _moments_all  # noqa: E402
-from .shape import expand, reshape  # noqa: E402
+from .shape import Expand, View, expand  # noqa: E402
 from .softmax import *  # noqa: E402,F403
 from .softmax import __all__ as _softmax_all  # noqa: E402
 

@@ -18,11 +18,13 @@ from ...ops.normalization import *  # noqa: F403
 from ...ops.pooling import *  # noqa: F403
 from ...ops.resize import *  # noqa: F403
 from . import activation as _activation
+from . import attention as _attention
 from . import linear as _linear
 from .activation import *  # noqa: F403
+from .attention import *  # noqa: F403
 from .linear import *  # noqa: F403
 
 __all__ = (
     _activation.__all__ + _linear.__all__ + _nn_misc.__all__ + _normalization.__all__ + _loss.__all__
-    + _conv.__all__ + _pooling.__all__ + _resize.__all__
+    + _conv.__all__ + _pooling.__all__ + _resize.__all__ + _attention.__all__
 )

@@ -30,6 +30,19 @@ def _tuple(value, n: int) -> tuple:
     return (value,) * n
 
 
+def _check_spatial_rank(layer: Module, input, nsp: int) -> None:
+    """``input`` is a Tensor of ``nsp + 1`` (unbatched) or ``nsp + 2`` (batched) dims, else an
+    error naming ``layer``'s path."""
+    if not isinstance(input, Tensor):
+        raise layer._input_error(f"expected a Tensor input, got {type(input).__name__}", TypeError)
+    nd = input.ndim
+    if nd not in (nsp + 1, nsp + 2):
+        raise layer._input_error(
+            f"expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input, got {nd}D input "
+            f"(input shape {list(input.shape)})"
+        )
+
+
 class _ConvNd(Module):
     """Shared state, init, checks and repr of the convolution layers (``nsp`` spatial dims)."""
 
@@ -102,14 +115,8 @@ class _ConvNd(Module):
 
     def _check_input(self, input: Tensor) -> None:
         """Rank and channel count, reported with the layer's path."""
-        if not isinstance(input, Tensor):
-            raise self._input_error(f"expected a Tensor input, got {type(input).__name__}", TypeError)
+        _check_spatial_rank(self, input, self.nsp)
         n, nd = self.nsp, input.ndim
-        if nd not in (n + 1, n + 2):
-            raise self._input_error(
-                f"expected {n + 1}D (unbatched) or {n + 2}D (batched) input, got {nd}D input "
-                f"(input shape {list(input.shape)})"
-            )
         channels = input.shape[nd - n - 1]
         if channels != self.in_channels:
             raise self._input_error(

@@ -1,0 +1,84 @@
+"""Adagrad: per-coordinate steps scaled by the accumulated squared gradients (Duchi et al.)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from .optimizer import (
+    Optimizer,
+    _addcdiv_,
+    _check_eps,
+    _check_lr,
+    _check_weight_decay,
+    _params_with_grad,
+    _scalar_state,
+    _weight_decayed,
+)
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad, with learning-rate decay; its state exists from construction (as PyTorch's)."""
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ):
+        _check_lr(lr)
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        _check_weight_decay(weight_decay)
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
+        _check_eps(eps)
+        defaults = dict(
+            lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+            maximize=maximize, differentiable=differentiable, fused=fused,
+        )  # fmt: skip
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] = _scalar_state(0.0)
+                init = group["initial_accumulator_value"]
+                state["sum"] = _wrap(np.full_like(p._data, init))
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr = group["lr"]
+        lr_decay = group["lr_decay"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        maximize = group["maximize"]
+        for p, grad in _params_with_grad(group):
+            param = p._data
+            state = self.state[p]
+            step_array = state["step"]._data
+            step_array += 1
+            step = float(step_array)
+            grad = _weight_decayed(grad, param, weight_decay, maximize)
+            clr = lr / (1 + (step - 1) * lr_decay)
+            state_sum = state["sum"]._data
+            work = np.multiply(grad, grad)
+            state_sum += work
+            std = np.sqrt(state_sum)
+            std += eps
+            _addcdiv_(param, grad, std, -clr, work)
+            p._bump()
