@@ -44,6 +44,8 @@ from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from ._format import *  # noqa: F403
 from . import nn  # noqa: E402
+from . import optim, utils, vision  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from . import backends, cuda  # noqa: E402
 from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 

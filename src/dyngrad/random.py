@@ -310,9 +310,11 @@ def _ints(g: Generator, n: int, low: int, high: int, wide: bool | None = None) -
     return vals + np.int64(low) if low else vals
 
 
-def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-            pin_memory=False) -> Tensor:
+def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False, pin_memory=False) -> Tensor:
     """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high); int64 by default."""
+    if size is not None:
+        args = args + (tuple(size),)
     size = args[-1] if args else None
     bounds = args[:-1]
     if size is None or not isinstance(size, (tuple, list)) or len(bounds) not in (1, 2):

@@ -77,7 +77,7 @@ class _Encoder:
         self._keep_alive: list = []  # keeps saved objects alive so memory addresses stay unique
 
     def _array_ref(self, arr: np.ndarray, path: list) -> int:
-        if arr.dtype not in _ARRAY_DTYPES:
+        if arr.dtype.newbyteorder("=") not in _ARRAY_DTYPES:
             raise TypeError(f"save: can't store an array of dtype {arr.dtype} at {_path_str(path)}")
         key = (arr.__array_interface__["data"][0], arr.shape, arr.strides, arr.dtype.str)
         index = self._by_view.get(key)
@@ -125,7 +125,8 @@ class _Encoder:
             if metadata is not None:
                 out["meta"] = self.encode(metadata, path + ["_metadata"])
             return out
-        raise TypeError(f"save: can't store object of type {type(obj).__name__} at {_path_str(path)}")
+        hint = " (save its state_dict() instead)" if callable(getattr(obj, "state_dict", None)) else ""
+        raise TypeError(f"save: can't store object of type {type(obj).__name__} at {_path_str(path)}{hint}")
 
     def _key(self, key: Any, path: list) -> Any:
         if key is None or type(key) in (str, int, bool, float):
@@ -306,7 +307,7 @@ def _read_entry(zf: zipfile.ZipFile, entry: dict) -> np.ndarray:
             raise ValueError(f"entry {name}: unsupported .npy version {version}")
         header = (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)
         shape, fortran_order, dtype = header(stream)
-        if dtype not in _ARRAY_DTYPES or dtype.name != entry["dtype"] or list(shape) != entry["shape"]:
+        if dtype.newbyteorder("=") not in _ARRAY_DTYPES or dtype.name != entry["dtype"] or list(shape) != entry["shape"]:
             raise ValueError(
                 f"entry {name} holds {dtype} {list(shape)} but the manifest says {entry['dtype']} {entry['shape']}"
             )
@@ -327,7 +328,7 @@ def _load_archive(zf: zipfile.ZipFile, name: str) -> Any:
         raise SerializationError(f"load: can't load {name}: {_describe_foreign(b'PK', names)}")
     try:
         manifest = json.loads(zf.read(_MANIFEST).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise SerializationError(f"load: can't load {name}: its manifest is not valid JSON ({e})") from None
     if not isinstance(manifest, dict) or manifest.get("magic") != MAGIC:
         raise SerializationError(f"load: can't load {name}: the manifest lacks dyngrad's magic marker")
@@ -337,6 +338,8 @@ def _load_archive(zf: zipfile.ZipFile, name: str) -> Any:
             f"load: can't load {name}: format version {version!r} is not supported (this dyngrad reads "
             f"versions 1 to {FORMAT_VERSION}; a newer dyngrad wrote it?)"
         )
+    if zf.comment != f"{MAGIC} v{version}".encode():
+        raise SerializationError(f"load: can't load {name}: the end of the archive is damaged (truncated file?)")
     try:
         entries = manifest["arrays"]
         expected = {_MANIFEST} | {e["name"] for e in entries}
@@ -354,7 +357,7 @@ def _load_archive(zf: zipfile.ZipFile, name: str) -> Any:
         return _Decoder(arrays).decode(manifest["root"])
     except zipfile.BadZipFile as e:
         raise SerializationError(f"load: can't load {name}: corrupt data ({e})") from None
-    except (ValueError, KeyError, TypeError, AttributeError, OSError, EOFError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, OSError, EOFError, RecursionError) as e:
         raise SerializationError(f"load: can't load {name}: {type(e).__name__}: {e}") from None
 
 

@@ -214,7 +214,7 @@ class Op(Node):
         out = node.forward(*args, **kwargs)
         if type(out) is not np.ndarray:
             if type(out) is tuple:
-                return _wrap_outputs(node, out, record, args)
+                return _wrap_outputs(node, out, edges if record else None, args)
             out = np.asarray(out)
         t = _new(Tensor)
         t._data = out
@@ -237,20 +237,22 @@ def _make_view(t: Tensor, src: Tensor) -> None:
     t._vc = base._vc_get()
 
 
-def _wrap_outputs(node: Node, outs: tuple, record: bool, args: tuple) -> tuple:
+def _wrap_outputs(node: Node, outs: tuple, edges: list | None, args: tuple) -> tuple:
     node._n_out = len(outs)
+    view_of = args[0] if type(node).is_view else None
     results = []
     for i, o in enumerate(outs):
-        t = _wrap(o if type(o) is np.ndarray else np.asarray(o))
-        if type(node).is_view:
-            _make_view(t, args[0])
-        if record and t._data.dtype.kind == "f":
+        t = _new(Tensor)
+        t._data = o if type(o) is np.ndarray else np.asarray(o)
+        if view_of is not None:
+            _make_view(t, view_of)
+        if edges is not None and t._data.dtype.kind == "f":
             t._requires_grad = True
             t.grad_fn = node
             t._output_nr = i
         results.append(t)
-    if record:
-        node._edges = tuple((a._edge() if n else None) for a, n in zip(args, node.needs_input_grad))
+    if edges is not None:
+        node._edges = edges
     return tuple(results)
 
 

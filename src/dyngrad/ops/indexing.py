@@ -327,6 +327,8 @@ def getitem(input: Tensor, key) -> Tensor:
         shape = input._data.shape
         if shape and -shape[0] <= key < shape[0]:
             return View.apply(input, key=(key, Ellipsis))
+    elif type(key) is slice and key.step is None and input._data.ndim:
+        return View.apply(input, key=(key, Ellipsis))  # what _parse_key makes of it
     k = _parse_key(input._data.shape, key)
     if k.adv is None:
         return View.apply(input, key=k.basic)

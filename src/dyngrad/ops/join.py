@@ -64,6 +64,29 @@ def _skipped(shape: tuple) -> bool:
     return shape == (0,)
 
 
+def _uniform(tensors, same_shape: bool) -> int:
+    """The ndim of ``tensors`` when it is a non-empty list or tuple of Tensors of one dtype and
+    one ndim (>= 1), the first not 1-D empty (and all of one shape if ``same_shape``); else -1.
+    The common case, in which NumPy's own checks are enough (a fast path)."""
+    if type(tensors) is not list and type(tensors) is not tuple or not tensors:
+        return -1
+    first = tensors[0]
+    if not isinstance(first, Tensor):
+        return -1
+    d0 = first._data
+    shape, dt = d0.shape, d0.dtype
+    nd = len(shape)
+    if not nd or shape == (0,):
+        return -1
+    for x in tensors:
+        if not isinstance(x, Tensor):
+            return -1
+        d = x._data
+        if d.dtype is not dt or (d.shape != shape if same_shape else d.ndim != nd):
+            return -1
+    return nd
+
+
 class Cat(Op):
     stateless = True
 
@@ -72,6 +95,8 @@ class Cat(Op):
         self.shapes = [a.shape for a in arrays]
         self.dtypes = [a.dtype for a in arrays]
         self.dim = dim
+        if dtype is None:  # the fast path of cat: one dtype, one ndim, nothing to skip
+            return np.concatenate(arrays, dim)
         kept = [a for a in arrays if not _skipped(a.shape)] or arrays
         return np.concatenate(kept, axis=dim, dtype=dtype)
 
@@ -85,7 +110,7 @@ class Cat(Op):
                 continue
             size = shape[self.dim]
             if self.needs_input_grad[i]:
-                grads.append(_to_dtype(narrow(g, self.dim, offset, size), dt))
+                grads.append(_to_dtype(Narrow.apply(g, self.dim, offset, size), dt))
             else:
                 grads.append(None)
             offset += size
@@ -95,6 +120,12 @@ class Cat(Op):
 def cat(tensors, dim: int = 0) -> Tensor:
     """The tensors joined along ``dim`` (same shape elsewhere; 1-D empty tensors are skipped);
     the result has the promoted dtype of all inputs."""
+    nd = _uniform(tensors, False)
+    if nd > 0 and type(dim) is int and -nd <= dim < nd:
+        try:
+            return Cat.apply(*tensors, dim=dim + nd if dim < 0 else dim, dtype=None)
+        except ValueError:
+            pass  # sizes that don't fit: the checks below raise PyTorch's error
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
@@ -139,7 +170,11 @@ class Stack(Op):
     def forward(self, *xs, dim, dtype):
         self.dtypes = [x._data.dtype for x in xs]
         self.dim = dim
-        return np.stack([x._data for x in xs], axis=dim, dtype=dtype)
+        # np.stack's own Python layers cost more than the copy for small inputs: the inputs (one
+        # shape) get a size-1 dim at ``dim`` and are concatenated along it
+        shape = xs[0]._data.shape
+        new = shape[:dim] + (1,) + shape[dim:]
+        return np.concatenate([x._data.reshape(new) for x in xs], dim, dtype=dtype)
 
     def backward(self, g):
         parts = unbind(g, self.dim)
@@ -151,6 +186,9 @@ class Stack(Op):
 
 def stack(tensors, dim: int = 0) -> Tensor:
     """The tensors (all of one shape) joined along a new dim ``dim``."""
+    nd = _uniform(tensors, True)
+    if nd > 0 and type(dim) is int and -nd - 1 <= dim <= nd:
+        return Stack.apply(*tensors, dim=dim + nd + 1 if dim < 0 else dim, dtype=None)
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

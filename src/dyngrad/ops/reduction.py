@@ -427,7 +427,7 @@ class Pick(Op):
 class MaxDim(_ExtremeDim):
     @staticmethod
     def pick(d, dim):
-        return np.argmax(d, axis=dim)  # NaN counts as the largest, and the first tie wins
+        return d.argmax(dim)  # NaN counts as the largest, and the first tie wins
 
     def name(self) -> str:
         return "MaxBackward0"
@@ -436,7 +436,7 @@ class MaxDim(_ExtremeDim):
 class MinDim(_ExtremeDim):
     @staticmethod
     def pick(d, dim):
-        return np.argmin(d, axis=dim)
+        return d.argmin(dim)
 
     def name(self) -> str:
         return "MinBackward0"

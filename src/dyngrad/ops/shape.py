@@ -105,7 +105,8 @@ class Reshape(Op):
 
     def forward(self, x, shape):
         self.shape = x._data.shape
-        return x._data.reshape(shape)
+        # the same C-order copy as ndarray.reshape makes, but NumPy's ascontiguousarray is faster
+        return np.ascontiguousarray(x._data).reshape(shape)
 
     def backward(self, g):
         return reshape(g, self.shape)
@@ -185,10 +186,14 @@ def reshape(input: Tensor, *shape_args, shape=None) -> Tensor:
     d = input._data
     if shape is not None:
         shape_args = (*shape_args, shape)
-    new = _infer(_sizes(shape_args, "reshape"), d.size, "reshape", d.shape)
+    if len(shape_args) == 1 and type(shape_args[0]) is int:  # x.reshape(n) and x.reshape(-1)
+        n = shape_args[0]
+        new = (d.size,) if n == -1 or n == d.size else _infer(shape_args, d.size, "reshape", d.shape)
+    else:
+        new = _infer(_sizes(shape_args, "reshape"), d.size, "reshape", d.shape)
     try:
         return View.apply(input, new)
-    except ValueError:
+    except ValueError:  # the strides allow no view
         return Reshape.apply(input, new)
 
 

@@ -11,7 +11,7 @@ __all__ = [
 import numpy as np
 
 from ..autograd.function import Op
-from ._util import Tensor, _wrap, float_array, norm_dim
+from ._util import Tensor, float_array, norm_dim
 from .reduction import _cast_input, _dims, _spread, sum
 
 
@@ -64,6 +64,29 @@ _max_reduce = np.maximum.reduce  # the ufunc methods skip np.max / np.sum's Pyth
 _add_reduce = np.add.reduce
 
 
+def _softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
+    if d.ndim == 1:  # NumPy scalars are cheaper operands than the (1,)-shaped kept reductions
+        e = d - _max_reduce(d)
+        np.exp(e, out=e)  # e is a fresh array: exp and divide in place
+        e /= _add_reduce(e)
+        return e
+    e = d - _max_reduce(d, dim, None, None, True)
+    np.exp(e, out=e)
+    e /= _add_reduce(e, dim, None, None, True)
+    return e
+
+
+def _log_softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
+    if d.ndim == 1:
+        shifted = d - _max_reduce(d)
+        shifted -= np.log(_add_reduce(np.exp(shifted)))
+        return shifted
+    shifted = d - _max_reduce(d, dim, None, None, True)
+    total = _add_reduce(np.exp(shifted), dim, None, None, True)
+    shifted -= np.log(total, out=total)
+    return shifted
+
+
 class Softmax(Op):
     save_output = True
 
@@ -73,11 +96,8 @@ class Softmax(Op):
         if not d.size:
             return d.copy()
         if not d.ndim:  # NumPy gives scalars for 0-dim operands, which can't be written into
-            return self.forward(_wrap(d.reshape(1)), 0).reshape(())
-        e = d - _max_reduce(d, dim, None, None, True)  # a fresh array: exp and divide in place
-        np.exp(e, out=e)
-        e /= _add_reduce(e, dim, None, None, True)
-        return e
+            return _softmax_array(d.reshape(1), 0).reshape(())
+        return _softmax_array(d, dim)
 
     def backward(self, g):
         return SoftmaxBackward.apply(g, self.output, dim=self.dim)
@@ -94,7 +114,7 @@ class SoftmaxBackward(Op):
         self.dim = dim
         self.save_for_backward(g, y)
         gy = gd * yd
-        gy -= yd * _add_reduce(gy, dim, None, None, True)
+        gy -= yd * (_add_reduce(gy) if gy.ndim == 1 else _add_reduce(gy, dim, None, None, True))
         return gy
 
     def backward(self, h):
@@ -115,11 +135,8 @@ class LogSoftmax(Op):
         if not d.size:
             return d.copy()
         if not d.ndim:
-            return self.forward(_wrap(d.reshape(1)), 0).reshape(())
-        shifted = d - _max_reduce(d, dim, None, None, True)
-        total = _add_reduce(np.exp(shifted), dim, None, None, True)
-        shifted -= np.log(total, out=total)
-        return shifted
+            return _log_softmax_array(d.reshape(1), 0).reshape(())
+        return _log_softmax_array(d, dim)
 
     def backward(self, g):
         return LogSoftmaxBackward.apply(g, self.output, dim=self.dim)
@@ -136,7 +153,7 @@ class LogSoftmaxBackward(Op):
         self.dim = dim
         self.save_for_backward(g, y)
         e = np.exp(y._data, out=np.empty(y._data.shape, y._data.dtype))  # an array even for 0-dim
-        e *= _add_reduce(gd, dim, None, None, True)
+        e *= _add_reduce(gd) if gd.ndim == 1 else _add_reduce(gd, dim, None, None, True)
         return np.subtract(gd, e, out=e) if gd.dtype == e.dtype else gd - e
 
     def backward(self, h):

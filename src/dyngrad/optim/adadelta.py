@@ -70,9 +70,9 @@ class Adadelta(Optimizer):
             work = np.empty_like(param)
             square_avg *= rho
             _addcmul_(square_avg, grad, grad, 1 - rho, work)
-            std = np.add(square_avg, eps)
+            std = np.add(square_avg, eps, out=np.empty_like(param))
             np.sqrt(std, out=std)
-            delta = np.add(acc_delta, eps)
+            delta = np.add(acc_delta, eps, out=np.empty_like(param))
             np.sqrt(delta, out=delta)
             delta /= std
             delta *= grad

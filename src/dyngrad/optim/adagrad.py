@@ -44,9 +44,7 @@ class Adagrad(Optimizer):
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
         _check_weight_decay(weight_decay)
         if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
+            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
         _check_eps(eps)
         defaults = dict(
             lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
@@ -76,7 +74,7 @@ class Adagrad(Optimizer):
             grad = _weight_decayed(grad, param, weight_decay, maximize)
             clr = lr / (1 + (step - 1) * lr_decay)
             state_sum = state["sum"]._data
-            work = np.multiply(grad, grad)
+            work = np.multiply(grad, grad, out=np.empty_like(param))
             state_sum += work
             std = np.sqrt(state_sum)
             std += eps

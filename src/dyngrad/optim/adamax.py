@@ -71,7 +71,7 @@ class Adamax(Optimizer):
             exp_inf = state["exp_inf"]._data
             _lerp_(exp_avg, grad, 1 - beta1)
             exp_inf *= beta2
-            work = np.abs(grad)
+            work = np.abs(grad, out=np.empty_like(param))
             work += eps
             np.maximum(exp_inf, work, out=exp_inf)
             bias_correction = 1 - beta1 ** float(step_array)

@@ -96,7 +96,7 @@ class NAdam(Optimizer):
             _lerp_(exp_avg, grad, 1 - beta1)
             exp_avg_sq *= beta2
             _addcmul_(exp_avg_sq, grad, grad, 1 - beta2, work)
-            denom = np.divide(exp_avg_sq, bias_correction2)
+            denom = np.divide(exp_avg_sq, bias_correction2, out=np.empty_like(param))
             np.sqrt(denom, out=denom)
             mu_product_next = mu_product * mu_next
             denom += eps

@@ -113,6 +113,17 @@ class Optimizer:
             )
         else:
             param_group["params"] = list(params)
+        # (name, tensor) pairs, as from named_parameters(): the names are kept in 'param_names'
+        names = [p[0] for p in param_group["params"] if isinstance(p, tuple)]
+        if names:
+            if len(names) != len(param_group["params"]):
+                raise ValueError(
+                    "all optimizer params should be with/without names. Some param names are missing"
+                )
+            param_group["params"] = [p[1] for p in param_group["params"]]
+            param_group["param_names"] = names
+        if self.param_groups and ("param_names" in param_group) != ("param_names" in self.param_groups[0]):
+            raise ValueError("all optimizer param groups should be with/without names.")
         for param in param_group["params"]:
             if not isinstance(param, Tensor):
                 raise TypeError(
@@ -123,8 +134,7 @@ class Optimizer:
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
                 raise ValueError(
-                    "parameter group didn't specify a value of required optimization parameter "
-                    + name
+                    "parameter group didn't specify a value of required optimization parameter " + name
                 )
             param_group.setdefault(name, default)
         params = param_group["params"]
@@ -226,9 +236,7 @@ class Optimizer:
             packed["params"] = [index_of[id(p)] for p in group["params"]]
             start += len(packed["params"])
             packed_groups.append(packed)
-        packed_state = {
-            (index_of[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()
-        }
+        packed_state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
         return {"state": packed_state, "param_groups": packed_groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -258,6 +266,8 @@ class Optimizer:
         new_groups = []
         for group, saved in zip(groups, saved_groups):
             saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
             new_groups.append(saved)
         self.__setstate__({"state": state, "param_groups": new_groups})
 

@@ -90,9 +90,7 @@ class RAdam(Optimizer):
             rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
             update *= lr
             if rho_t > 5.0:
-                rect = (
-                    (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-                ) ** 0.5
+                rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
                 np.sqrt(exp_avg_sq, out=work)
                 work += eps
                 np.divide(bias_correction2**0.5, work, out=work)

@@ -83,7 +83,7 @@ class RMSprop(Optimizer):
             if centered:
                 grad_avg = state["grad_avg"]._data
                 _lerp_(grad_avg, grad, 1 - alpha)
-                avg = np.multiply(grad_avg, -1)
+                avg = np.multiply(grad_avg, -1, out=np.empty_like(param))
                 avg *= grad_avg
                 avg += square_avg
                 np.sqrt(avg, out=avg)

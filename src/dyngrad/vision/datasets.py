@@ -99,7 +99,8 @@ class VisionDataset(_DatasetBase):
             bad = idx[(idx < -n) | (idx >= n)][0]
             raise IndexError(f"index {bad} is out of bounds for {type(self).__name__} of size {n}")
         images, targets = self._raw_batch(idx)
-        return self.transform.batch(images), _wrap(targets.astype(np.int64))
+        # a list, like default_collate's result for (image, target) samples
+        return [self.transform.batch(images), _wrap(targets.astype(np.int64))]
 
     # --- repr ------------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -285,6 +286,16 @@ class KMNIST(MNIST):
 # --- CIFAR --------------------------------------------------------------------------------------
 
 
+class RefusedPickleError(pickle.UnpicklingError):
+    """A CIFAR file names something other than the containers and NumPy arrays it should hold."""
+
+
+def _latin1_encode(text: str, encoding: str = "utf-8") -> bytes:
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise RefusedPickleError(f"refusing _codecs.encode({type(text).__name__}, {encoding!r})")
+    return text.encode("latin1")
+
+
 def _numpy_reconstructors() -> dict[tuple[str, str], Any]:
     """The only globals a CIFAR batch may name: NumPy's array and dtype reconstruction."""
     try:
@@ -299,6 +310,7 @@ def _numpy_reconstructors() -> dict[tuple[str, str], Any]:
         for name in ("_reconstruct", "_frombuffer"):
             if name in found:
                 allowed[(module, name)] = found[name]
+    allowed[("_codecs", "encode")] = _latin1_encode  # how Python 3's protocol 2 stores bytes
     allowed[("numpy", "ndarray")] = np.ndarray
     allowed[("numpy", "dtype")] = np.dtype
     return allowed
@@ -318,14 +330,14 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         found = self._allowed.get((module, name))
         if found is None:
-            raise pickle.UnpicklingError(
+            raise RefusedPickleError(
                 f"{self.path}: refusing to load {module}.{name}: a CIFAR batch holds only dicts, lists, "
                 "strings, numbers and NumPy arrays"
             )
         return found
 
     def persistent_load(self, pid: Any) -> Any:
-        raise pickle.UnpicklingError(f"{self.path}: refusing a persistent reference in a CIFAR batch")
+        raise RefusedPickleError(f"{self.path}: refusing a persistent reference in a CIFAR batch")
 
 
 def read_cifar_pickle(path: str) -> dict:
@@ -333,8 +345,8 @@ def read_cifar_pickle(path: str) -> dict:
     try:
         with open(path, "rb") as fh:
             entry = _RestrictedUnpickler(fh, path).load()
-    except pickle.UnpicklingError:
-        raise
+    except RefusedPickleError as e:
+        raise RefusedPickleError(str(e) if path in str(e) else f"{path}: {e}") from None
     except Exception as e:  # a damaged file: anything the unpickler stumbles on
         raise ValueError(f"can't read CIFAR batch {path}: {type(e).__name__}: {e}") from None
     if not isinstance(entry, dict):

@@ -8,6 +8,7 @@ batch with that one call. A ``__getitems__`` without the mark follows PyTorch's 
 returns a list of samples, which are then collated.
 """
 
+from ._worker import WorkerInfo, get_worker_info
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import (
@@ -20,7 +21,6 @@ from .dataset import (
     TensorDataset,
     random_split,
 )
-from ._worker import WorkerInfo, get_worker_info
 from .sampler import (
     BatchSampler,
     RandomSampler,

@@ -10,6 +10,7 @@ a ``_ResumeIteration`` starts a new epoch (persistent workers). A fetch that rai
 from __future__ import annotations
 
 import os
+import pickle
 import queue
 import random
 import sys
@@ -22,8 +23,10 @@ from ...random import manual_seed
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-# how often a blocked worker checks that the main process still exists (seconds)
-_PARENT_CHECK_INTERVAL = 1.0
+# how often an idle worker checks that the main process still exists and has not asked it to stop
+# (seconds): the stop request in the index queue can be lost when the main process's iterator is
+# collected as garbage, as the queue's own finalizer may run first
+_IDLE_POLL_INTERVAL = 0.1
 
 
 class WorkerInfo:
@@ -111,7 +114,9 @@ def make_fetcher(dataset, is_iterable: bool, auto_collation: bool, collate_fn, d
         if batch_fetch:
             return dataset.__getitems__  # the fast path: one call per batch, already collated
         getitems = getattr(dataset, "__getitems__", None)
-        if callable(getitems):  # PyTorch's protocol: a list of samples
+        if callable(getitems) and not getattr(dataset, "_dyngrad_batch_fetch", False):
+            # PyTorch's protocol: a list of samples (a marked dataset's batches are already
+            # collated, so a custom collate_fn gets the samples one by one instead)
             return lambda indices: collate_fn(getitems(indices))
         return lambda indices: collate_fn([dataset[i] for i in indices])
     return lambda index: collate_fn(dataset[index])
@@ -156,6 +161,20 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
+def _pickled(data, where: str) -> bytes:
+    """``data`` pickled here, so that a batch that can't be pickled becomes an error report (the
+    queue would pickle it in a background thread and lose it)."""
+    try:
+        return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        wrapper = ExceptionWrapper(where=where)
+    try:
+        return pickle.dumps(wrapper, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # the exception's class itself can't be pickled (e.g. defined in a function)
+        wrapper.exc_type = RuntimeError
+        return pickle.dumps(wrapper, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def worker_loop(dataset, is_iterable, auto_collation, collate_fn, drop_last, batch_fetch, index_queue,
                 result_queue, done_event, base_seed, init_fn, worker_id, num_workers) -> None:
     """The body of a worker process (module level, so the spawn start method can find it)."""
@@ -176,9 +195,10 @@ def worker_loop(dataset, is_iterable, auto_collation, collate_fn, drop_last, bat
         ended = False
         while True:
             try:
-                task = index_queue.get(timeout=_PARENT_CHECK_INTERVAL)
+                task = index_queue.get(timeout=_IDLE_POLL_INTERVAL)
             except queue.Empty:
-                if os.getppid() != parent:  # the main process is gone: nobody will read our results
+                # stop when asked to, or when the main process is gone (nobody would read our results)
+                if done_event.is_set() or os.getppid() != parent:
                     break
                 continue
             if task is None:
@@ -192,10 +212,12 @@ def worker_loop(dataset, is_iterable, auto_collation, collate_fn, drop_last, bat
                         pending_error = ExceptionWrapper(where=where)
                 result_queue.put((task, None))
                 continue
-            if ended or done_event.is_set():
-                continue  # drain until told to stop
+            if done_event.is_set():
+                continue  # shutting down: drain until told to stop
             task_idx, index = task
-            if pending_error is not None:
+            if ended:
+                data = _IterableDatasetStopIteration(worker_id)  # every task gets one answer
+            elif pending_error is not None:
                 data, pending_error = pending_error, None
             else:
                 try:
@@ -208,7 +230,7 @@ def worker_loop(dataset, is_iterable, auto_collation, collate_fn, drop_last, bat
                         ended = True
                 except Exception:
                     data = ExceptionWrapper(where=where)
-            result_queue.put((task_idx, data))
+            result_queue.put((task_idx, _pickled(data, where)))
             del data  # don't hold the batch while waiting for the next task
     except KeyboardInterrupt:
         pass

@@ -7,6 +7,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
+from types import GenericAlias
 
 import numpy as np
 
@@ -29,6 +30,8 @@ __all__ = [
 class Dataset:
     """A map-style dataset: ``dataset[index]`` gives a sample; subclasses define ``__getitem__``
     (and usually ``__len__``, which samplers need)."""
+
+    __class_getitem__ = classmethod(GenericAlias)  # ``Dataset[Tensor]`` in annotations, as in PyTorch
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")

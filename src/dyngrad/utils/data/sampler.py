@@ -10,6 +10,7 @@ generator seeded with it; with a generator it draws straight from that one. Perm
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence, Sized
+from types import GenericAlias
 
 import numpy as np
 
@@ -30,6 +31,8 @@ __all__ = [
 class Sampler:
     """Base class: an iterable over dataset indices (or index lists), optionally with ``__len__``."""
 
+    __class_getitem__ = classmethod(GenericAlias)  # ``Sampler[int]`` in annotations, as in PyTorch
+
     def __init__(self, data_source: Sized | None = None) -> None:
         pass
 
@@ -43,8 +46,8 @@ class SequentialSampler(Sampler):
     def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
-    def _indices(self) -> list[int]:
-        return list(range(len(self.data_source)))
+    def _index_chunks(self) -> Iterator[list[int]]:
+        yield list(range(len(self.data_source)))
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(len(self.data_source)))
@@ -82,23 +85,25 @@ class RandomSampler(Sampler):
         # the dataset's size may change after construction: read it each time
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _indices(self) -> list[int]:
+    def _index_chunks(self) -> Iterator[list[int]]:
+        """The indices in the pieces PyTorch draws them: one permutation at a time (drawn when
+        the previous one is used up), or all draws with replacement at once (PyTorch draws 32
+        at a time, which gives the same stream)."""
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _seeded_generator()
         count = self.num_samples
         if self.replacement:
-            # PyTorch draws chunks of 32: the stream is the same as one draw of ``count``
-            return randint(n, (count,), generator=generator).tolist()
-        indices: list[int] = []
+            yield randint(n, (count,), generator=generator).tolist()
+            return
         for _ in range(count // n):
-            indices += randperm(n, generator=generator).tolist()
-        if count % n:
-            indices += randperm(n, generator=generator).tolist()[: count % n]
-        return indices
+            yield randperm(n, generator=generator).tolist()
+        # PyTorch draws this last permutation even when none of it is used
+        yield randperm(n, generator=generator).tolist()[: count % n]
 
     def __iter__(self) -> Iterator[int]:
         # a generator: the draws happen at the first next(), as in PyTorch
-        yield from self._indices()
+        for chunk in self._index_chunks():
+            yield from chunk
 
     def __len__(self) -> int:
         return self.num_samples
@@ -111,11 +116,11 @@ class SubsetRandomSampler(Sampler):
         self.indices = indices
         self.generator = generator
 
-    def _indices(self) -> list[int]:
-        return [self.indices[i] for i in randperm(len(self.indices), generator=self.generator).tolist()]
+    def _index_chunks(self) -> Iterator[list[int]]:
+        yield [self.indices[i] for i in randperm(len(self.indices), generator=self.generator).tolist()]
 
     def __iter__(self) -> Iterator[int]:
-        yield from self._indices()
+        yield from next(self._index_chunks())
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -139,11 +144,11 @@ class WeightedRandomSampler(Sampler):
         self.replacement = replacement
         self.generator = generator
 
-    def _indices(self) -> list[int]:
-        return multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
+    def _index_chunks(self) -> Iterator[list[int]]:
+        yield multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
 
     def __iter__(self) -> Iterator[int]:
-        yield from self._indices()
+        yield from next(self._index_chunks())
 
     def __len__(self) -> int:
         return self.num_samples
@@ -173,11 +178,18 @@ class BatchSampler(Sampler):
     def __iter__(self) -> Iterator[list[int]]:
         size = self.batch_size
         if getattr(type(self.sampler), "__iter__", None) in _BULK_ITERS:
-            # the epoch's indices at once, cut into lists by slicing (no per-index Python step)
-            indices = self.sampler._indices()
-            stop = len(indices) - len(indices) % size if self.drop_last else len(indices)
-            for start in range(0, stop, size):
-                yield indices[start : start + size]
+            # whole lists of indices from the sampler, cut by slicing (no per-index Python step);
+            # a new list is asked for only when the batch needs it, as the per-index path would
+            rest: list[int] = []
+            for chunk in self.sampler._index_chunks():
+                if rest:
+                    chunk = rest + chunk
+                stop = len(chunk) - len(chunk) % size
+                for start in range(0, stop, size):
+                    yield chunk[start : start + size]
+                rest = chunk[stop:]
+            if rest and not self.drop_last:
+                yield rest
             return
         batch: list[int] = []
         for idx in self.sampler:
