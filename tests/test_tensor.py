@@ -165,3 +165,19 @@ def test_repr_matches_pytorch_for_a_graph_output():
         assert repr(ours.shape) == repr(theirs.shape)
     finally:
         dyngrad.dtypes.display_prefix[0] = "dyngrad"
+
+
+def test_out_argument_writes_into_the_given_tensor():
+    out = dyngrad.empty(3)
+    assert dyngrad.add(dyngrad.ones(3), 2, out=out) is out and out.tolist() == [3.0, 3.0, 3.0]
+    assert out._version == 1
+    small = dyngrad.empty(1)
+    dyngrad.zeros(2, 2, out=small)  # resized, as PyTorch does
+    assert small.shape == (2, 2)
+    flags = dyngrad.empty(2, dtype=dyngrad.bool)
+    dyngrad.eq(dyngrad.tensor([1, 2]), 1, out=flags)
+    assert flags.tolist() == [True, False]
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        dyngrad.mul(dyngrad.ones(2, requires_grad=True), 2, out=dyngrad.empty(2))
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        dyngrad.add(dyngrad.ones(2), 0.5, out=dyngrad.empty(2, dtype=dyngrad.int64))

@@ -29,6 +29,7 @@ import numpy as np
 
 from . import dtypes
 from .device import device as _device
+from .ops._util import out_variant
 from .tensor import Tensor, _wrap
 
 
@@ -144,20 +145,24 @@ def _filled(fill, size, dtype, device, requires_grad, default=None) -> Tensor:
     return _finish(arr, requires_grad, device)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+@out_variant
+def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     return _filled(0, size, dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+@out_variant
+def ones(*size, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     return _filled(1, size, dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, memory_format=None) -> Tensor:
+@out_variant
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, memory_format=None) -> Tensor:
     dt = _np_dtype(dtype, dtypes.get_default_dtype().np)
     return _finish(np.empty(_size(size), dt), requires_grad, device)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+@out_variant
+def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
@@ -185,7 +190,8 @@ def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None
     return _filled(fill_value, (input.shape,), _like(input, dtype), device, requires_grad)
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+@out_variant
+def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) in steps of ``step``."""
     if end is None:
         start, end = 0, start
@@ -232,7 +238,8 @@ def _linspace_values(start: float, end: float, steps: int, dt: np.dtype) -> np.n
     return np.trunc(out).astype(dt) if dt.kind != "f" else out.astype(dt, copy=False)
 
 
-def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+@out_variant
+def linspace(start, end, steps: int, *, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (bit-exact with PyTorch)."""
     dt = _np_dtype(dtype, dtypes.get_default_dtype().np)
     steps = int(steps)
@@ -248,7 +255,8 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     return _finish(arr, requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+@out_variant
+def eye(n: int, m: int | None = None, *, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """A 2-D tensor with ones on the diagonal."""
     dt = _np_dtype(dtype, dtypes.get_default_dtype().np)
     return _finish(np.eye(n, m if m is not None else n, dtype=dt), requires_grad, device)

@@ -18,6 +18,7 @@ from ._generator import Generator, default_generator, fma32, fma64, gen, libm_lo
 from .autograd import grad_mode
 from .autograd.function import Op, apply_inplace
 from .device import device as _device
+from .ops._util import out_variant
 from .tensor import Tensor, _wrap
 
 __all__ = [
@@ -175,7 +176,8 @@ def _uniform_values(g: Generator, n: int, dt: np.dtype, low: float, high: float)
     return np.where(out >= hi32, lo32, out).astype(dt, copy=False)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@out_variant
+def rand(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False) -> Tensor:
     """Uniform values in [0, 1)."""
     shape = _shape(size, "rand")
@@ -252,7 +254,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     return _fill(tensor, rec, values)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@out_variant
+def randn(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False) -> Tensor:
     """Standard normal values."""
     shape = _shape(size, "randn")
@@ -266,7 +269,8 @@ def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_
     return randn(input.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+@out_variant
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, layout=None, device=None,
            requires_grad=False) -> Tensor:
     """Normal values; ``mean`` and/or ``std`` may be tensors (broadcast together), else ``size`` is needed."""
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
@@ -310,7 +314,8 @@ def _ints(g: Generator, n: int, low: int, high: int, wide: bool | None = None) -
     return vals + np.int64(low) if low else vals
 
 
-def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+@out_variant
+def randint(*args, size=None, generator=None, dtype=None, layout=None, device=None,
             requires_grad=False, pin_memory=False) -> Tensor:
     """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high); int64 by default."""
     if size is not None:
@@ -374,7 +379,8 @@ def random_(tensor: Tensor, *args, generator=None) -> Tensor:
     return _fill(tensor, rec, vals.astype(dt))
 
 
-def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@out_variant
+def randperm(n: int, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False) -> Tensor:
     """A random permutation of 0 .. n-1 (int64 by default).
 
@@ -399,7 +405,8 @@ def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, devic
 # --- bernoulli, exponential, multinomial --------------------------------------------------------
 
 
-def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
+@out_variant
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """0/1 values drawn with the probabilities in ``input`` (or the scalar ``p``), in its dtype."""
     if p is not None:
         return bernoulli_(_wrap(np.empty_like(input._data)), p, generator=generator)
@@ -450,7 +457,8 @@ def exponential_(tensor: Tensor, lambd: float = 1.0, generator=None) -> Tensor:
     return _fill(tensor, rec, _exponential_values(gen(generator), tensor._data.size, lambd).astype(dt))
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None, out=None) -> Tensor:
+@out_variant
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
     """Indices drawn from the rows of ``input`` (non-negative weights), int64."""
     w = input._data
     if w.ndim not in (1, 2):

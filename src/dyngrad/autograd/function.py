@@ -198,18 +198,21 @@ class Op(Node):
         node = _new(cls)
         record = False
         if grad_mode.enabled:
-            needs = []
-            edges = []
-            for a in args:
+            for a in args:  # a cheap scan first: most calls outside training record nothing
                 if isinstance(a, Tensor) and a._requires_grad:
                     record = True
-                    needs.append(True)
-                    fn = a.grad_fn
-                    edges.append((fn, a._output_nr) if fn is not None else a._edge())
-                else:
-                    needs.append(False)
-                    edges.append(None)
+                    break
             if record:
+                needs = []
+                edges = []
+                for a in args:
+                    if isinstance(a, Tensor) and a._requires_grad:
+                        needs.append(True)
+                        fn = a.grad_fn
+                        edges.append((fn, a._output_nr) if fn is not None else a._edge())
+                    else:
+                        needs.append(False)
+                        edges.append(None)
                 node.needs_input_grad = needs
         out = node.forward(*args, **kwargs)
         if type(out) is not np.ndarray:

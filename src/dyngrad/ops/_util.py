@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import dtypes
@@ -80,3 +82,36 @@ def as_tensor_arg(x, op: str, like: Tensor | None = None) -> Tensor:
 
 def shape_str(shape) -> str:
     return str(list(shape))
+
+
+def write_out(result: Tensor, out: Tensor, op: str) -> Tensor:
+    """PyTorch's ``out=``: ``result`` copied into ``out`` (resized when its shape differs)."""
+    from ..autograd import grad_mode
+
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if grad_mode.enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad."
+        )
+    src = result._data
+    if not np.can_cast(src.dtype, out._data.dtype, "same_kind"):
+        raise RuntimeError(f"{op}(): result type {result.dtype} can't be cast to the desired output type {out.dtype}")
+    if out._data.shape != src.shape:
+        out._data = src.astype(out._data.dtype)  # PyTorch resizes out to the result's shape
+    else:
+        np.copyto(out._data, src, casting="unsafe")
+    out._bump()
+    return out
+
+
+def out_variant(fn):
+    """Give ``fn`` PyTorch's keyword-only ``out=`` argument (see ``write_out``)."""
+
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        result = fn(*args, **kwargs)
+        return result if out is None else write_out(result, out, with_out.__name__)
+
+    return with_out

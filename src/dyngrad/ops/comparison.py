@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op, apply_inplace
-from ._util import Tensor, _wrap
+from ._util import Tensor, _wrap, out_variant
 from .elementwise import _Binary, _broadcast_error, _check_inplace_shape, _not_for, _operands, _unbroadcast
 
 __all__ = [
@@ -30,7 +30,8 @@ def _binary_fn(ufunc, name: str, kinds: str = "", doc: str = ""):
     """A broadcasting function of two operands (a number allowed on either side) that records
     nothing; ``kinds`` lists the dtype kinds it accepts (all when empty)."""
 
-    def op(input, other, *, out=None) -> Tensor:
+    @out_variant
+    def op(input, other) -> Tensor:
         xa, xb = _operands(input, other, name)
         if kinds:
             kind = (xa if isinstance(xa, np.ndarray) else xb).dtype.kind
@@ -61,7 +62,8 @@ bitwise_xor = _binary_fn(np.bitwise_xor, "bitwise_xor", "iub", "``input ^ other`
 
 
 def _logical(ufunc, name: str):
-    def op(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    @out_variant
+    def op(input: Tensor, other: Tensor) -> Tensor:
         xa = input._data if isinstance(input, Tensor) else input
         xb = other._data if isinstance(other, Tensor) else other
         try:
@@ -79,12 +81,14 @@ logical_or = _logical(np.logical_or, "logical_or")
 logical_xor = _logical(np.logical_xor, "logical_xor")
 
 
-def logical_not(input: Tensor, *, out=None) -> Tensor:
+@out_variant
+def logical_not(input: Tensor) -> Tensor:
     """Elementwise ``not`` of the truth values, as a bool tensor."""
     return _wrap(np.logical_not(input._data))
 
 
-def bitwise_not(input: Tensor, *, out=None) -> Tensor:
+@out_variant
+def bitwise_not(input: Tensor) -> Tensor:
     """``~input``: bitwise not of integers, logical not of bools."""
     if input._data.dtype.kind not in "iub":
         raise NotImplementedError(
@@ -185,12 +189,14 @@ class Minimum(Maximum):
     wins = staticmethod(np.less)
 
 
-def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+@out_variant
+def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum (NaN propagates)."""
     return Maximum.apply(input, other)
 
 
-def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+@out_variant
+def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum (NaN propagates)."""
     return Minimum.apply(input, other)
 
@@ -249,7 +255,8 @@ def _bounds(lo, hi, op: str) -> None:
         raise RuntimeError(f"{op}: At least one of 'min' or 'max' must not be None")
 
 
-def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
+@out_variant
+def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit ``input`` to ``[min, max]``; either bound may be a number, a tensor or None."""
     _bounds(min, max, "clamp")
     return Clamp.apply(input, min, max)

@@ -10,7 +10,7 @@ __all__ = [
 import numpy as np
 
 from ..autograd.function import Op
-from ._util import Tensor, _wrap, norm_dim
+from ._util import Tensor, _wrap, norm_dim, out_variant
 from .reduction import _cast_input, sum
 
 
@@ -102,13 +102,15 @@ def _scan_dim(input: Tensor, dim, op: str) -> int:
     return norm_dim(int(dim), input._data.ndim, op)
 
 
-def cumsum(input: Tensor, dim, *, dtype=None, out=None) -> Tensor:
+@out_variant
+def cumsum(input: Tensor, dim, *, dtype=None) -> Tensor:
     """Running sum along ``dim`` (integers and bools accumulate in int64)."""
     x = _cast_input(input, dtype)
     return Cumsum.apply(x, dim=_scan_dim(x, dim, "cumsum"))
 
 
-def cumprod(input: Tensor, dim, *, dtype=None, out=None) -> Tensor:
+@out_variant
+def cumprod(input: Tensor, dim, *, dtype=None) -> Tensor:
     """Running product along ``dim``; the gradient is exact with zeros in the input."""
     x = _cast_input(input, dtype)
     return Cumprod.apply(x, dim=_scan_dim(x, dim, "cumprod"))

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op, apply_inplace
-from ._util import Tensor, _wrap, binary_arrays
+from ._util import Tensor, _wrap, binary_arrays, out_variant
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -319,12 +319,14 @@ class Fmod(Remainder):
     rounding = "trunc"
 
 
-def add(input, other, *, alpha=1, out=None) -> Tensor:
+@out_variant
+def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other``, broadcasting."""
     return Add.apply(input, other, alpha=alpha)
 
 
-def sub(input, other, *, alpha=1, out=None) -> Tensor:
+@out_variant
+def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``, broadcasting."""
     return Sub.apply(input, other, alpha=alpha)
 
@@ -332,7 +334,8 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
 subtract = sub
 
 
-def mul(input, other, *, out=None) -> Tensor:
+@out_variant
+def mul(input, other) -> Tensor:
     """``input * other``, broadcasting."""
     return Mul.apply(input, other)
 
@@ -345,7 +348,8 @@ def _check_rounding_mode(mode) -> None:
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {mode!r}")
 
 
-def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
+@out_variant
+def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
     """``input / other`` (true division); ``rounding_mode`` 'trunc' or 'floor' rounds the quotient."""
     if rounding_mode is None:
         return Div.apply(input, other)
@@ -356,17 +360,20 @@ def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
 divide = true_divide = div
 
 
-def floor_divide(input, other, *, out=None) -> Tensor:
+@out_variant
+def floor_divide(input, other) -> Tensor:
     """``input // other``: the quotient rounded down (not differentiable, as in PyTorch)."""
     return FloorDivide.apply(input, other)
 
 
-def remainder(input, other, *, out=None) -> Tensor:
+@out_variant
+def remainder(input, other) -> Tensor:
     """Python's modulus: ``input - floor(input / other) * other``."""
     return Remainder.apply(input, other)
 
 
-def fmod(input, other, *, out=None) -> Tensor:
+@out_variant
+def fmod(input, other) -> Tensor:
     """C's modulus: ``input - trunc(input / other) * other``."""
     return Fmod.apply(input, other)
 
@@ -459,7 +466,8 @@ class Pow(_Binary):
         return self._grads(ga, gb)
 
 
-def pow(input, exponent, *, out=None) -> Tensor:
+@out_variant
+def pow(input, exponent) -> Tensor:
     """``input ** exponent``; either may be a number (not both)."""
     if isinstance(exponent, Tensor):
         return Pow.apply(input, exponent)
@@ -532,12 +540,14 @@ class Addcdiv(_Addc):
     divide = True
 
 
-def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+@out_variant
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """``input + value * tensor1 * tensor2``."""
     return Addcmul.apply(input, tensor1, tensor2, value=value)
 
 
-def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+@out_variant
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """``input + value * tensor1 / tensor2``."""
     return Addcdiv.apply(input, tensor1, tensor2, value=value)
 
@@ -605,7 +615,7 @@ from . import unary as _unary_ops  # noqa: E402
 from .comparison import *  # noqa: E402, F403
 from .comparison import lerp_, where  # noqa: E402, F401  (lerp_: for tensor.py)
 from .unary import *  # noqa: E402, F403
-from .unary import cast, copy_, log, softplus  # noqa: E402, F401  (copy_, softplus: for tensor.py)
+from .unary import Neg, cast, copy_, log, softplus  # noqa: E402, F401  (Neg, copy_, softplus: for tensor.py)
 
 __all__ += _unary_ops.__all__ + _comparison.__all__
 

@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes
-from ._util import Tensor, _wrap, norm_dim
+from ._util import Tensor, _wrap, norm_dim, out_variant
 
 
 def _return_type(name: str, fields: tuple) -> type:
@@ -53,14 +53,16 @@ def _values(input: Tensor, idx: np.ndarray, dim: int) -> Tensor:
     return Gather.apply(input, index=idx, dim=dim)
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False, out=None):
+@out_variant
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
     """``(values, indices)`` of ``input`` sorted along ``dim`` (always stable)."""
     dim = norm_dim(dim, input._data.ndim, "sort")
     idx = _order(input._data, dim, descending).astype(np.int64, copy=False)
     return _SortResult(_values(input, idx, dim), _wrap(idx))
 
 
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
+@out_variant
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``, in order."""
     d = input._data
     if d.dtype == np.bool_:
