@@ -7,7 +7,6 @@ state_dict keys, BatchNorm's running statistics over several steps and the dropo
 
 from __future__ import annotations
 
-import importlib
 import math
 import warnings
 
@@ -29,23 +28,7 @@ try:
 except ImportError:  # pragma: no cover
     torch = None
 
-_MODULES = [
-    importlib.import_module(f"dyngrad.nn.layers.{name}")
-    for name in ("conv", "pooling", "normalization", "dropout", "sparse", "loss", "misc")
-]
-
-
-class _DyngradNN:
-    """``dyngrad.nn`` with the classes of the modules under test (exported there later)."""
-
-    def __getattr__(self, name):
-        for module in _MODULES:
-            if name in module.__all__:
-                return getattr(module, name)
-        return getattr(dyngrad.nn, name)
-
-
-DNN = _DyngradNN()
+DNN = dyngrad.nn  # the dyngrad side of each comparison, as torch.nn is torch's
 
 
 def NN(L):  # noqa: N802 - reads like `nn.`

@@ -22,6 +22,7 @@ import math
 import os
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -33,7 +34,8 @@ from dyngrad.utils.data import DataLoader
 from dyngrad.vision import datasets, transforms
 
 EMBEDDED_DIR = Path(__file__).resolve().parent / "data"
-MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 CHECKPOINT_NAME = "checkpoint.pt"
 PLOT_NAME = "curves.png"
 # long enough for a slow but working network, short enough that being offline costs almost nothing
@@ -105,7 +107,9 @@ def _online(url: str, timeout: float = PROBE_TIMEOUT) -> bool:
     try:
         with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
             return True
-    except Exception:  # offline shows up as many different errors: DNS, refused, timeout, HTTP
+    except urllib.error.HTTPError:
+        return True  # the server answered, if only to refuse a HEAD: the download itself may work
+    except Exception:  # offline shows up as many different errors: DNS, refused, timeout, proxy
         return False
 
 
@@ -281,18 +285,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="dyngrad-mnist", description="Train an MNIST digit classifier with dyngrad.",
         epilog="Data: --data DIR, else ~/.cache/dyngrad/mnist (downloaded when online), else the "
                "MNIST sample shipped with dyngrad.")
-    parser.add_argument("--epochs", type=int, default=5, help="epochs in all, counting resumed ones (default 5)")
+    parser.add_argument("--epochs", type=int, default=5,
+                        help="epochs in all, counting resumed ones (default 5)")
     parser.add_argument("--batch-size", type=int, default=64, help="training batch size (default 64)")
     parser.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
     parser.add_argument("--momentum", type=float, default=0.5, help="SGD momentum (default 0.5)")
     parser.add_argument("--model", choices=sorted(MODELS),
                         help="network (default mlp, or the checkpoint's with --resume)")
-    parser.add_argument("--data", metavar="DIR", help="folder holding MNIST (DIR/MNIST/raw/ or the files in DIR)")
+    parser.add_argument("--data", metavar="DIR",
+                        help="folder holding MNIST (DIR/MNIST/raw/ or the files in DIR)")
     parser.add_argument("--embedded", action="store_true", help="use the MNIST sample shipped with dyngrad")
-    parser.add_argument("--out", metavar="DIR", default="mnist-out", help="output folder (default ./mnist-out)")
-    parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this demo")
+    parser.add_argument("--out", metavar="DIR", default="mnist-out",
+                        help="output folder (default ./mnist-out)")
+    parser.add_argument("--resume", metavar="CHECKPOINT",
+                        help="continue from a checkpoint written by this demo")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--plain-progress", action="store_true", help="the built-in progress bar even with tqdm")
+    parser.add_argument("--plain-progress", action="store_true",
+                        help="the built-in progress bar even with tqdm")
     args = parser.parse_args(argv)
     if args.epochs < 0 or args.batch_size < 1 or args.lr <= 0:
         parser.error("--epochs must be >= 0, --batch-size >= 1 and --lr > 0")
@@ -314,8 +323,8 @@ def run(args: argparse.Namespace) -> dict:
         checkpoint = torch.load(args.resume)
         args.model = args.model or checkpoint.get("model_name", "mlp")
         if checkpoint.get("model_name", args.model) != args.model:
-            raise SystemExit(f"error: {args.resume} holds a {checkpoint['model_name']!r} model, not {args.model!r}"
-                             f" (add --model {checkpoint['model_name']})")
+            raise SystemExit(f"error: {args.resume} holds a {checkpoint['model_name']!r} model, "
+                             f"not {args.model!r} (add --model {checkpoint['model_name']})")
     args.model = args.model or "mlp"
     model = MODELS[args.model]()
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
@@ -339,7 +348,8 @@ def run(args: argparse.Namespace) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if first_epoch > args.epochs:
-        print(f"nothing to do: the checkpoint already has {first_epoch - 1} epoch(s); ask for more with --epochs")
+        print(f"nothing to do: the checkpoint already has {first_epoch - 1} epoch(s); "
+              "ask for more with --epochs")
 
     for epoch in range(first_epoch, args.epochs + 1):
         start = time.perf_counter()

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..autograd.function import Op
-from ._util import Tensor, _wrap
+from ._util import Tensor, _wrap, out_variant
 from .reduction import (
     _cast_input,
     _dims,
@@ -196,7 +196,8 @@ class NormZero(Op):
         return None
 
 
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
+@out_variant
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """The p-norm over ``dim``: 'fro' (or 2), 1, inf, -inf, 0 or any number."""
     if input._data.dtype.kind != "f" and dtype is None:
         raise RuntimeError(

@@ -29,7 +29,7 @@ __all__ = [
 import numpy as np
 
 from ..autograd.function import Op, apply_inplace
-from ._util import Tensor, _wrap, norm_dim, shape_str
+from ._util import Tensor, _wrap, norm_dim, out_variant, shape_str
 from .indexing import _INDEX_DTYPES, Index, ViewScatter, _Key
 
 _INT64 = (np.dtype(np.int64),)
@@ -189,7 +189,8 @@ def _same_dtype(op: str, x: Tensor, src) -> None:
         )
 
 
-def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out=None) -> Tensor:
+@out_variant
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and likewise for other dims)."""
     idx = _index(index, "gather")
     dim = norm_dim(dim, input._data.ndim, "gather")
@@ -254,7 +255,8 @@ def _vector_index(op: str, index, allowed=_INDEX_DTYPES, exc=RuntimeError) -> np
     return idx.reshape(-1)
 
 
-def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
+@out_variant
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """The slices of ``input`` at positions ``index`` (a vector) along ``dim``."""
     idx = _vector_index("index_select", index)
     dim = norm_dim(dim, input._data.ndim, "index_select")
@@ -319,7 +321,8 @@ def _index_add_args(op: str, input: Tensor, dim: int, index: Tensor, source) -> 
     return idx, dim
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1, out=None) -> Tensor:
+@out_variant
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` added at positions ``index`` along ``dim``."""
     idx, dim = _index_add_args("index_add", input, dim, index, source)
     return IndexAdd.apply(input, source, index=idx, dim=dim, alpha=alpha)
@@ -445,7 +448,8 @@ def masked_fill_(input: Tensor, mask: Tensor, value) -> Tensor:
     return apply_inplace(MaskedFill, input, _fill_value("masked_fill_", value), mask=m)
 
 
-def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
+@out_variant
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (both broadcast)."""
     m = _mask("masked_select", mask, "masked_select: expected BoolTensor for mask")
     shape = _broadcast("masked_select", input._data.shape, m.shape)
@@ -467,7 +471,8 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     return Index.apply(input.reshape(-1), key=_Key(None, (idx,), False))
 
 
-def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
+@out_variant
+def nonzero(input: Tensor, *, as_tuple: bool = False):
     """The indices of the non-zero elements: an (n, ndim) int64 tensor, or with ``as_tuple``
     one 1-D tensor per dim."""
     d = input._data
@@ -502,12 +507,14 @@ def _tri(op: str, input: Tensor, diagonal: int, upper: bool) -> Tensor:
     return Tri.apply(input, diagonal=int(diagonal), upper=upper)
 
 
-def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
+@out_variant
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle (on and below ``diagonal``) of the last two dims; the rest is 0."""
     return _tri("tril", input, diagonal, False)
 
 
-def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
+@out_variant
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle (on and above ``diagonal``) of the last two dims; the rest is 0."""
     return _tri("triu", input, diagonal, True)
 

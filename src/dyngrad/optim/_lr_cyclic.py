@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ._lr_base import EPOCH_DEPRECATION_WARNING, LRScheduler, _check_optimizer, _format_param
+from ._lr_base import EPOCH_DEPRECATION_WARNING, LRScheduler, _check_optimizer, _format_param, _group_lrs
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "ReduceLROnPlateau"]
@@ -76,9 +76,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             values = self.get_lr()
         finally:
             self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._set_lrs(values)
 
 
 def _set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> None:
@@ -242,15 +240,11 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
         phase = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+        rows = [
+            (float(pct_start * self.total_steps) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum")
+        ]
         if three_phase:
-            rows = [
-                (
-                    float(pct_start * self.total_steps) - 1,
-                    "initial_lr",
-                    "max_lr",
-                    "max_momentum",
-                    "base_momentum",
-                ),
+            rows += [
                 (
                     float(2 * pct_start * self.total_steps) - 2,
                     "max_lr",
@@ -261,16 +255,7 @@ class OneCycleLR(LRScheduler):
                 (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
-            rows = [
-                (
-                    float(pct_start * self.total_steps) - 1,
-                    "initial_lr",
-                    "max_lr",
-                    "max_momentum",
-                    "base_momentum",
-                ),
-                (self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
-            ]
+            rows.append((self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"))
         self._schedule_phases = [dict(zip(phase, row)) for row in rows]
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
@@ -365,7 +350,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown = cooldown
         self.eps = eps
         self.last_epoch = 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = _group_lrs(self)
         self._init_is_better(mode=mode, threshold=threshold, threshold_mode=threshold_mode)
         self._reset()
 
@@ -394,7 +379,7 @@ class ReduceLROnPlateau(LRScheduler):
             self._reduce_lr(epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = _group_lrs(self)
 
     def _reduce_lr(self, epoch: int) -> None:
         groups = self.optimizer.param_groups

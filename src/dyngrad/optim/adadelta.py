@@ -11,9 +11,8 @@ from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     _addcmul_,
-    _check_eps,
     _check_lr,
-    _check_weight_decay,
+    _check_nonnegative,
     _params_with_grad,
     _scalar_state,
     _weight_decayed,
@@ -42,8 +41,8 @@ class Adadelta(Optimizer):
         _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        _check_eps(eps)
-        _check_weight_decay(weight_decay)
+        _check_nonnegative("epsilon", eps)
+        _check_nonnegative("weight_decay", weight_decay)
         defaults = dict(
             lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
             capturable=capturable, foreach=foreach, differentiable=differentiable,

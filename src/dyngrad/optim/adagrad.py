@@ -11,11 +11,11 @@ from ..tensor import Tensor, _wrap
 from .optimizer import (
     Optimizer,
     _addcdiv_,
-    _check_eps,
     _check_lr,
-    _check_weight_decay,
+    _check_nonnegative,
     _params_with_grad,
     _scalar_state,
+    _step_count,
     _weight_decayed,
 )
 
@@ -40,12 +40,10 @@ class Adagrad(Optimizer):
         fused: bool | None = None,
     ):
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        _check_weight_decay(weight_decay)
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        _check_eps(eps)
+        _check_nonnegative("lr_decay", lr_decay)
+        _check_nonnegative("weight_decay", weight_decay)
+        _check_nonnegative("initial_accumulator_value", initial_accumulator_value)
+        _check_nonnegative("epsilon", eps)
         defaults = dict(
             lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
             initial_accumulator_value=initial_accumulator_value, foreach=foreach,
@@ -68,9 +66,7 @@ class Adagrad(Optimizer):
         for p, grad in _params_with_grad(group):
             param = p._data
             state = self.state[p]
-            step_array = state["step"]._data
-            step_array += 1
-            step = float(step_array)
+            step = _step_count(state)
             grad = _weight_decayed(grad, param, weight_decay, maximize)
             clr = lr / (1 + (step - 1) * lr_decay)
             state_sum = state["sum"]._data

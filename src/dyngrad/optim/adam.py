@@ -11,16 +11,13 @@ import numpy as np
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
+    _adam_decayed_grad,
     _addcdiv_,
-    _addcmul_,
-    _check_betas,
-    _check_eps,
-    _check_lr,
-    _check_weight_decay,
-    _lerp_,
+    _check_adam_args,
     _params_with_grad,
     _scalar_state,
-    _weight_decayed,
+    _step_count,
+    _update_adam_moments,
     _zeros_like,
 )
 
@@ -46,10 +43,7 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ):
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
+        _check_adam_args(lr, eps, betas, weight_decay)
         defaults = dict(
             lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
             maximize=maximize, foreach=foreach, capturable=capturable,
@@ -75,21 +69,12 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = _zeros_like(p)
                 if amsgrad:
                     state["max_exp_avg_sq"] = _zeros_like(p)
-            step_array = state["step"]._data
-            step_array += 1
-            step = float(step_array)
-            if decoupled:
-                if weight_decay != 0:
-                    param *= 1 - lr * weight_decay
-                grad = _weight_decayed(grad, param, 0, maximize)
-            else:
-                grad = _weight_decayed(grad, param, weight_decay, maximize)
+            step = _step_count(state)
+            grad = _adam_decayed_grad(grad, param, lr, weight_decay, decoupled, maximize)
             exp_avg = state["exp_avg"]._data
             exp_avg_sq = state["exp_avg_sq"]._data
             work = np.empty_like(param)
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            _addcmul_(exp_avg_sq, grad, grad, 1 - beta2, work)
+            _update_adam_moments(exp_avg, exp_avg_sq, grad, beta1, beta2, work)
             bias_correction1 = 1 - beta1**step
             bias_correction2 = 1 - beta2**step
             step_size = lr / bias_correction1

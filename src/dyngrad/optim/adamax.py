@@ -11,13 +11,11 @@ from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     _addcdiv_,
-    _check_betas,
-    _check_eps,
-    _check_lr,
-    _check_weight_decay,
+    _check_adam_args,
     _lerp_,
     _params_with_grad,
     _scalar_state,
+    _step_count,
     _weight_decayed,
     _zeros_like,
 )
@@ -41,10 +39,7 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ):
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
+        _check_adam_args(lr, eps, betas, weight_decay)
         defaults = dict(
             lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
             maximize=maximize, differentiable=differentiable, capturable=capturable,
@@ -64,8 +59,7 @@ class Adamax(Optimizer):
                 state["step"] = _scalar_state(0.0)
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_inf"] = _zeros_like(p)
-            step_array = state["step"]._data
-            step_array += 1
+            step = _step_count(state)
             grad = _weight_decayed(grad, param, weight_decay, maximize)
             exp_avg = state["exp_avg"]._data
             exp_inf = state["exp_inf"]._data
@@ -74,7 +68,7 @@ class Adamax(Optimizer):
             work = np.abs(grad, out=np.empty_like(param))
             work += eps
             np.maximum(exp_inf, work, out=exp_inf)
-            bias_correction = 1 - beta1 ** float(step_array)
+            bias_correction = 1 - beta1**step
             clr = lr / bias_correction
             _addcdiv_(param, exp_avg, exp_inf, -clr, work)
             p._bump()

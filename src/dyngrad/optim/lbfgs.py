@@ -206,17 +206,9 @@ class LBFGS(Optimizer):
             np.copyto(p._data, pdata)
             p._bump()
 
-    def _evaluate(self, closure: Callable[[], Any]) -> Any:
-        previous = grad_mode.enabled
-        grad_mode.enabled = True
-        try:
-            return closure()
-        finally:
-            grad_mode.enabled = previous
-
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)
-        loss = float(self._evaluate(closure))
+        loss = float(self._evaluate_closure(closure))
         flat_grad = self._gather_flat_grad()
         self._set_param(x)
         return loss, flat_grad
@@ -247,7 +239,7 @@ class LBFGS(Optimizer):
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
 
-        orig_loss = self._evaluate(closure)
+        orig_loss = self._evaluate_closure(closure)
         loss = float(orig_loss)
         current_evals = 1
         state["func_evals"] += 1
@@ -339,7 +331,7 @@ class LBFGS(Optimizer):
                 self._add_grad(t, d)
                 if n_iter != max_iter:
                     # re-evaluate unless this is the last iteration
-                    loss = float(self._evaluate(closure))
+                    loss = float(self._evaluate_closure(closure))
                     flat_grad = self._gather_flat_grad()
                     opt_cond = np.abs(flat_grad).max() <= tolerance_grad
                     ls_func_evals = 1

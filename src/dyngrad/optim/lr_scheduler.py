@@ -46,10 +46,14 @@ def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float
 
 
 class _LambdaState:
-    """state_dict handling shared by LambdaLR and MultiplicativeLR: functions are not saved,
+    """Construction and state_dict handling shared by LambdaLR and MultiplicativeLR: functions are not saved,
     callable objects are saved as their ``__dict__``."""
 
-    lr_lambdas: list
+    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1):
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
         state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
@@ -70,12 +74,6 @@ class _LambdaState:
 class LambdaLR(_LambdaState, LRScheduler):
     """lr = initial lr * ``lr_lambda(epoch)`` (one function, or one per param group)."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1):
-        _check_optimizer(optimizer)
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list[float]:
         self._warn_outside_step()
         return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
@@ -83,12 +81,6 @@ class LambdaLR(_LambdaState, LRScheduler):
 
 class MultiplicativeLR(_LambdaState, LRScheduler):
     """lr *= ``lr_lambda(epoch)`` at every step after the first."""
-
-    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1):
-        _check_optimizer(optimizer)
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         self._warn_outside_step()

@@ -10,16 +10,14 @@ import numpy as np
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
+    _adam_decayed_grad,
     _addcdiv_,
-    _addcmul_,
-    _check_betas,
-    _check_eps,
-    _check_lr,
-    _check_weight_decay,
-    _lerp_,
+    _check_adam_args,
+    _check_nonnegative,
     _params_with_grad,
     _scalar_state,
-    _weight_decayed,
+    _step_count,
+    _update_adam_moments,
     _zeros_like,
 )
 
@@ -44,12 +42,8 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ):
-        _check_lr(lr)
-        _check_eps(eps)
-        _check_betas(betas)
-        _check_weight_decay(weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_adam_args(lr, eps, betas, weight_decay)
+        _check_nonnegative("momentum_decay", momentum_decay)
         defaults = dict(
             lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
             momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
@@ -74,16 +68,9 @@ class NAdam(Optimizer):
                 state["mu_product"] = _scalar_state(1.0)
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_avg_sq"] = _zeros_like(p)
-            step_array = state["step"]._data
-            step_array += 1
-            step = float(step_array)
+            step = _step_count(state)
             bias_correction2 = 1 - beta2**step
-            if decoupled:
-                if weight_decay != 0:
-                    param *= 1 - lr * weight_decay
-                grad = _weight_decayed(grad, param, 0, maximize)
-            else:
-                grad = _weight_decayed(grad, param, weight_decay, maximize)
+            grad = _adam_decayed_grad(grad, param, lr, weight_decay, decoupled, maximize)
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             # the running product is a scalar tensor: it rounds to its own dtype each step
@@ -93,9 +80,7 @@ class NAdam(Optimizer):
             exp_avg = state["exp_avg"]._data
             exp_avg_sq = state["exp_avg_sq"]._data
             work = np.empty_like(param)
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            _addcmul_(exp_avg_sq, grad, grad, 1 - beta2, work)
+            _update_adam_moments(exp_avg, exp_avg_sq, grad, beta1, beta2, work)
             denom = np.divide(exp_avg_sq, bias_correction2, out=np.empty_like(param))
             np.sqrt(denom, out=denom)
             mu_product_next = mu_product * mu_next

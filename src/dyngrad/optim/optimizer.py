@@ -58,20 +58,24 @@ def _check_lr(lr: Any) -> None:
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
-def _check_eps(eps: float) -> None:
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-
-
-def _check_weight_decay(weight_decay: float) -> None:
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+def _check_nonnegative(name: str, value: float) -> None:
+    # `not 0 <= value` (rather than `value < 0`) also rejects NaN, as PyTorch's checks do
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {name} value: {value}")
 
 
 def _check_betas(betas: tuple[float, float]) -> None:
     for i, beta in enumerate(betas[:2]):
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def _check_adam_args(lr: Any, eps: float, betas: tuple[float, float], weight_decay: float) -> None:
+    """The checks shared by the Adam family, in PyTorch's order (which decides the error for several bad values)."""
+    _check_lr(lr)
+    _check_nonnegative("epsilon", eps)
+    _check_betas(betas)
+    _check_nonnegative("weight_decay", weight_decay)
 
 
 class Optimizer:
@@ -332,3 +336,36 @@ def _weight_decayed(grad: np.ndarray, param: np.ndarray, weight_decay: float, ma
         work += grad
         return work
     return grad
+
+
+def _step_count(state: dict[str, Any]) -> float:
+    """Counts one more step in the parameter's ``state['step']`` tensor; returns the new count."""
+    step_array = state["step"]._data
+    step_array += 1
+    return float(step_array)
+
+
+def _adam_decayed_grad(
+    grad: np.ndarray, param: np.ndarray, lr: float, weight_decay: float, decoupled: bool, maximize: bool
+) -> np.ndarray:
+    """The gradient after the Adam family's weight decay: decoupled (AdamW) decay shrinks ``param`` in place,
+    otherwise L2 decay joins the gradient."""
+    if decoupled:
+        if weight_decay != 0:
+            param *= 1 - lr * weight_decay
+        return _weight_decayed(grad, param, 0, maximize)
+    return _weight_decayed(grad, param, weight_decay, maximize)
+
+
+def _update_adam_moments(
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    grad: np.ndarray,
+    beta1: float,
+    beta2: float,
+    work: np.ndarray,
+) -> None:
+    """Adam's running moments in place: ``exp_avg`` lerps toward grad, ``exp_avg_sq`` toward grad**2."""
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    _addcmul_(exp_avg_sq, grad, grad, 1 - beta2, work)

@@ -12,9 +12,8 @@ from .optimizer import (
     Optimizer,
     _addcdiv_,
     _addcmul_,
-    _check_eps,
     _check_lr,
-    _check_weight_decay,
+    _check_nonnegative,
     _lerp_,
     _params_with_grad,
     _scalar_state,
@@ -43,12 +42,10 @@ class RMSprop(Optimizer):
         differentiable: bool = False,
     ):
         _check_lr(lr)
-        _check_eps(eps)
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        _check_weight_decay(weight_decay)
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonnegative("epsilon", eps)
+        _check_nonnegative("momentum", momentum)
+        _check_nonnegative("weight_decay", weight_decay)
+        _check_nonnegative("alpha", alpha)
         defaults = dict(
             lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
             weight_decay=weight_decay, capturable=capturable, foreach=foreach,
