@@ -42,6 +42,8 @@ def _parse_args() -> argparse.Namespace:
     p.add_argument("--profile-top", type=int, default=25, help="rows of the --profile listing")
     p.add_argument("--mnist", default=os.path.join(SHARED, "data", "mnist"),
                    help="folder with the four MNIST IDX files (.gz)")
+    p.add_argument("--src", default=os.path.join(REPO, "src"),
+                   help="the dyngrad source folder to benchmark (default: this repository's src)")
     p.add_argument("--seeds", default=os.path.join(SHARED, "seed_programs"), help="seed programs folder")
     return p.parse_args()
 
@@ -89,7 +91,8 @@ except ImportError:
 if torch is not None:
     torch.set_num_threads(N_THREADS)
 
-sys.path.insert(0, os.path.join(REPO, "src"))
+SRC = os.path.abspath(ARGS.src)
+sys.path.insert(0, SRC)
 import dyngrad  # noqa: E402
 
 dyngrad.set_num_threads(N_THREADS)
@@ -281,7 +284,7 @@ def run_e2e(mnist: MnistDir | None, seeds: str, quick: bool) -> list[Row]:
         return run
 
     run_d = runner("dyngrad", [sys.executable, "-m", "dyngrad.compat", script],
-                   {"PYTHONPATH": os.path.join(REPO, "src")})
+                   {"PYTHONPATH": SRC})
     run_t = runner("torch", [sys.executable, script], {"PYTHONPATH": os.path.join(HERE, "_tvshim")}) \
         if torch is not None else None
     row.dyngrad, row.torch = alternate_fresh(run_d, run_t, 1 if quick else 3)
@@ -294,7 +297,7 @@ def run_rss(quick: bool) -> list[Row]:
 
     def runner(lib: str) -> Callable[[], float]:
         cmd = [sys.executable, os.path.join(HERE, "workloads.py"), "rss", lib]
-        env = {"PYTHONPATH": os.path.join(REPO, "src")}
+        env = {"PYTHONPATH": SRC}
 
         def run() -> float:
             return int(_run_fresh(cmd, env_extra=env)[1].split()[-1]) / 1024  # KiB -> MiB
@@ -309,7 +312,7 @@ def run_import(quick: bool) -> list[Row]:
     row = Row("import", "import time (fresh process)", "s", 1.0, None, absolute_target=0.3)
 
     def runner(lib: str) -> Callable[[], float]:
-        env = {"PYTHONPATH": os.path.join(REPO, "src")} if lib == "dyngrad" else {}
+        env = {"PYTHONPATH": SRC} if lib == "dyngrad" else {}
         return lambda: float(_run_fresh([sys.executable, "-c", IMPORT_CODE.format(lib)], env_extra=env)[1])
 
     rounds = 3 if quick else 7
@@ -350,7 +353,8 @@ def machine_info() -> list[str]:
         f"threads: {N_THREADS} (OMP/OPENBLAS/MKL_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
         f"{', torch.set_num_threads' if torch is not None else ''})",
         f"CPU: {cpu}; {os.cpu_count()} logical cores ({usable} usable)",
-        f"python {platform.python_version()}, numpy {np.__version__} (BLAS {blas}), dyngrad {dyngrad.__version__}",
+        f"python {platform.python_version()}, numpy {np.__version__} (BLAS {blas}), dyngrad {dyngrad.__version__} "
+        f"from {os.path.dirname(os.path.dirname(os.path.abspath(dyngrad.__file__)))}",
         torch_line,
         f"load average at start: {', '.join(f'{v:.2f}' for v in load)}",
     ]

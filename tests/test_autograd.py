@@ -387,3 +387,22 @@ def test_engine_matches_torch_on_a_mixed_graph():
         results.append((loss.item(), gx.detach().numpy(), x.grad.numpy(), w.grad.numpy()))
     for ours, theirs in zip(results[0], results[1]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+class ExpSavingOutput(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.exp()
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+def test_custom_function_saving_its_output_has_correct_second_derivatives():
+    x = dyngrad.randn(3, 2, dtype=dyngrad.float64, requires_grad=True)  # a view of its memory
+    assert dyngrad.autograd.gradcheck(ExpSavingOutput.apply, (x,))
+    assert dyngrad.autograd.gradgradcheck(ExpSavingOutput.apply, (x,))

@@ -44,7 +44,7 @@ from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from ._format import *  # noqa: F403
 from . import nn  # noqa: E402
-from . import optim, utils, vision  # noqa: E402
+from . import optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import backends, cuda  # noqa: E402
 from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
@@ -68,3 +68,12 @@ def is_storage(obj) -> bool:
 
 
 del _dtypes
+
+
+def __getattr__(name: str):
+    # dyngrad.vision is imported on first use: most programs never touch it (~40 ms of import)
+    if name == "vision":
+        import importlib
+
+        return importlib.import_module(".vision", __name__)
+    raise AttributeError(f"module 'dyngrad' has no attribute {name!r}")

@@ -338,6 +338,23 @@ class FunctionCtx(Node):
     def name(self) -> str:
         return self._fn_cls.__name__ + "Backward"
 
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = Node.saved_tensors.fget(self)
+        outputs = self.__dict__.get("_saved_outputs")
+        if outputs and grad_mode.enabled:
+            # a saved output, unpacked while create_graph records: it is this node's output again,
+            # so second derivatives flow through it
+            saved = list(saved)
+            for j, i in outputs.items():
+                t = saved[j]._alias()
+                t._requires_grad = True
+                t.grad_fn = self
+                t._output_nr = i
+                saved[j] = t
+            saved = tuple(saved)
+        return saved
+
     def backward(self, *grads):
         if getattr(self, "_materialize", True):
             grads = tuple(
@@ -412,11 +429,13 @@ class Function(metaclass=FunctionMeta):
                 t.grad_fn = ctx
                 t._output_nr = i
             results.append(t)
-            if id(o) in saved_ids:  # saving an output: save a graph-free alias, no cycle
-                j = saved_ids[id(o)]
+            if id(o) in saved_ids:  # saving an output: keep a graph-free alias (no cycle) and
+                j = saved_ids[id(o)]  # reconnect it on unpacking (see FunctionCtx.saved_tensors)
                 saved = list(ctx._saved)
                 saved[j] = o.detach()
                 ctx._saved = tuple(saved)
+                if t.grad_fn is ctx:
+                    ctx._saved_outputs = {**ctx.__dict__.get("_saved_outputs", {}), j: i}
         return results[0] if single else tuple(results)
 
 

@@ -63,7 +63,8 @@ class SGD(Optimizer):
                 else:
                     buf = buf_t._data
                     buf *= momentum
-                    buf += np.multiply(grad, 1 - dampening)
+                    # grad * 1 is grad exactly: skip the temporary when there is no dampening
+                    buf += grad if dampening == 0 else np.multiply(grad, 1 - dampening)
                 if nesterov:
                     grad = np.multiply(buf, momentum) + grad
                 else:
