@@ -177,6 +177,67 @@ class SoftmaxCrossEntropy(Op):
         return "LogSoftmaxBackward0"
 
 
+class SoftmaxCrossEntropyIndex(Op):
+    """The class-index case of ``SoftmaxCrossEntropy`` without label smoothing: the loss of each
+    target is ``-wt * log_softmax(x)[n, t]`` (``wt`` = class weight of the target, 0 where
+    ignored), read with a gather instead of a dense one-hot product. Forward makes one buffer
+    ``exp(x - max)`` and keeps it with its row sums; the first-order backward is
+    ``g * wt * (softmax - onehot)`` in NumPy. A recorded backward (create_graph) uses the
+    dyngrad formula of ``SoftmaxCrossEntropy`` so that it can be differentiated again."""
+
+    def forward(self, x, *, safe, wt, reduction, denom):
+        d = x._data
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            row_max = np.max(d, axis=1, keepdims=True)
+            e = np.subtract(d, row_max)
+            np.exp(e, out=e)
+            sums = np.sum(e, axis=1, keepdims=True)
+            at = _target_index(safe)
+            at_row = (at[0], 0, *at[2:])  # the same positions in the (N, 1, d1, ...) row stats
+            # log_softmax at the targets only: (x_t - max) - log(sum exp(x - max))
+            logp_t = (d[at] - row_max[at_row]) - np.log(sums[at_row])
+            per = -(wt * logp_t)
+            if reduction == "none":
+                out = per
+            else:
+                out = np.sum(per)
+                if reduction == "mean":
+                    out = out / denom
+        if self.needs_input_grad:
+            self.reduction, self.denom, self.wt = reduction, denom, wt
+            self.exp, self.sums, self.at, self.at_row = e, sums, at, at_row
+            self.save_for_backward(x)
+        return np.asarray(out, d.dtype)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        if self.reduction == "none":
+            g = g.unsqueeze(1)
+        elif self.reduction == "mean":
+            g = g / self.denom
+        dt = x._data.dtype
+        wt = np.expand_dims(self.wt, 1)
+        if grad_mode.enabled:  # the backward is being recorded: make it a function of x
+            q = np.zeros(x._data.shape, dt)
+            q[self.at] = self.wt
+            return g * (softmax(x, 1) * _wrap(wt) - _wrap(q))
+        # g * wt * softmax, then g * wt subtracted at the targets
+        scale = np.asarray(g._data * wt, dt)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            gx = np.multiply(self.exp, scale / self.sums)
+            gx[self.at] -= np.broadcast_to(scale, wt.shape)[self.at_row]
+        return _wrap(gx)
+
+    def name(self) -> str:
+        return "LogSoftmaxBackward0"
+
+
+def _target_index(safe: np.ndarray) -> tuple:
+    """Index tuple into (N, C, d1, ...) picking class ``safe[n, d1, ...]`` at each position."""
+    grids = np.indices(safe.shape, sparse=True)
+    return (grids[0], safe, *grids[1:])
+
+
 def _class_targets(input: Tensor, target: Tensor, weight, ignore_index: int, op: str) -> tuple:
     """Check class-index targets against (N, C, d1, ...) input; returns ``(safe targets, per-target
     weights (0 where ignored), number of classes)``, targets as arrays shaped (N, d1, ...)."""
@@ -259,6 +320,9 @@ def cross_entropy(
     else:
         t = target.reshape(1) if unbatched else target
         safe, wt, c = _class_targets(x, t, weight, ignore_index, "cross_entropy")
+        if not eps and x._data.size:
+            out = SoftmaxCrossEntropyIndex.apply(x, safe=safe, wt=wt, reduction=reduction, denom=wt.sum())
+            return out.squeeze(0) if unbatched and reduction == "none" else out
         qa = np.zeros(x._data.shape, dt)
         if eps:
             w_c = weight._data.astype(dt, copy=False) if weight is not None else np.ones(c, dt)
