@@ -171,7 +171,7 @@ def run_backward(
             if needed is not None and node not in needed:
                 continue
             edges = node._edges
-            if all(g is None for g in buf):
+            if buf[0] is None and all(g is None for g in buf):
                 grads = (None,) * len(edges)
             else:
                 grads = node._backward(buf)

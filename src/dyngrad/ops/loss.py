@@ -187,22 +187,21 @@ class SoftmaxCrossEntropyIndex(Op):
 
     def forward(self, x, *, safe, wt, reduction, denom):
         d = x._data
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            row_max = np.max(d, axis=1, keepdims=True)
-            e = np.subtract(d, row_max)
-            np.exp(e, out=e)
-            sums = np.sum(e, axis=1, keepdims=True)
-            at = _target_index(safe)
-            at_row = (at[0], 0, *at[2:])  # the same positions in the (N, 1, d1, ...) row stats
-            # log_softmax at the targets only: (x_t - max) - log(sum exp(x - max))
-            logp_t = (d[at] - row_max[at_row]) - np.log(sums[at_row])
-            per = -(wt * logp_t)
-            if reduction == "none":
-                out = per
-            else:
-                out = np.sum(per)
-                if reduction == "mean":
-                    out = out / denom
+        row_max = np.max(d, axis=1, keepdims=True)
+        e = np.subtract(d, row_max)
+        np.exp(e, out=e)
+        sums = np.sum(e, axis=1, keepdims=True)
+        at = _target_index(safe)
+        at_row = (at[0], 0, *at[2:])  # the same positions in the (N, 1, d1, ...) row stats
+        # log_softmax at the targets only: (x_t - max) - log(sum exp(x - max))
+        logp_t = (d[at] - row_max[at_row]) - np.log(sums[at_row])
+        per = -(wt * logp_t) if wt is not None else np.negative(logp_t)
+        if reduction == "none":
+            out = per
+        else:
+            out = np.sum(per)
+            if reduction == "mean":
+                out = out / denom
         if self.needs_input_grad:
             self.reduction, self.denom, self.wt = reduction, denom, wt
             self.exp, self.sums, self.at, self.at_row = e, sums, at, at_row
@@ -216,16 +215,16 @@ class SoftmaxCrossEntropyIndex(Op):
         elif self.reduction == "mean":
             g = g / self.denom
         dt = x._data.dtype
-        wt = np.expand_dims(self.wt, 1)
+        wt = np.expand_dims(self.wt, 1) if self.wt is not None else None
         if grad_mode.enabled:  # the backward is being recorded: make it a function of x
             q = np.zeros(x._data.shape, dt)
-            q[self.at] = self.wt
-            return g * (softmax(x, 1) * _wrap(wt) - _wrap(q))
+            q[self.at] = self.wt if wt is not None else 1
+            p = softmax(x, 1)
+            return g * ((p * _wrap(wt) if wt is not None else p) - _wrap(q))
         # g * wt * softmax, then g * wt subtracted at the targets
-        scale = np.asarray(g._data * wt, dt)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            gx = np.multiply(self.exp, scale / self.sums)
-            gx[self.at] -= np.broadcast_to(scale, wt.shape)[self.at_row]
+        scale = np.asarray(g._data * wt if wt is not None else g._data, dt)
+        gx = np.multiply(self.exp, scale / self.sums)
+        gx[self.at] -= scale[self.at_row] if scale.ndim else scale
         return _wrap(gx)
 
     def name(self) -> str:
@@ -238,9 +237,11 @@ def _target_index(safe: np.ndarray) -> tuple:
     return (grids[0], safe, *grids[1:])
 
 
-def _class_targets(input: Tensor, target: Tensor, weight, ignore_index: int, op: str) -> tuple:
+def _class_targets(input: Tensor, target: Tensor, weight, ignore_index: int, op: str,
+                   unweighted_ok: bool = False) -> tuple:
     """Check class-index targets against (N, C, d1, ...) input; returns ``(safe targets, per-target
-    weights (0 where ignored), number of classes)``, targets as arrays shaped (N, d1, ...)."""
+    weights (0 where ignored), number of classes)``, targets as arrays shaped (N, d1, ...). With
+    ``unweighted_ok`` the weights are None when they would all be 1."""
     xs, t = input._data.shape, target._data
     if t.dtype.kind not in "iu" or t.dtype not in (np.int64, np.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype}")
@@ -262,6 +263,10 @@ def _class_targets(input: Tensor, target: Tensor, weight, ignore_index: int, op:
             f"of shape: {shape_str(weight._data.shape)}"
         )
     t = t.astype(np.int64, copy=False)
+    if unweighted_ok and weight is None and t.size:
+        lo, hi = t.min(), t.max()
+        if 0 <= lo and hi < c and not lo <= ignore_index <= hi:
+            return t, None, c  # every target a class of its own, none ignored: weight 1 everywhere
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= c))
     if bad.any():
@@ -319,9 +324,10 @@ def cross_entropy(
         denom = x._data.size // c if c else 0
     else:
         t = target.reshape(1) if unbatched else target
-        safe, wt, c = _class_targets(x, t, weight, ignore_index, "cross_entropy")
+        safe, wt, c = _class_targets(x, t, weight, ignore_index, "cross_entropy", not eps)
         if not eps and x._data.size:
-            out = SoftmaxCrossEntropyIndex.apply(x, safe=safe, wt=wt, reduction=reduction, denom=wt.sum())
+            denom = wt.sum() if wt is not None else safe.size
+            out = SoftmaxCrossEntropyIndex.apply(x, safe=safe, wt=wt, reduction=reduction, denom=denom)
             return out.squeeze(0) if unbatched and reduction == "none" else out
         qa = np.zeros(x._data.shape, dt)
         if eps:
