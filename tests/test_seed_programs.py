@@ -87,11 +87,12 @@ def test_prints_what_pytorch_prints(program, workdir):
 
 
 def check_s06(out: str) -> None:
-    # PyTorch itself reaches 94.49% after one epoch with this seed; two epochs give dyngrad 96.4%
+    # its own 10 epochs (about 10 s); on this seed PyTorch ended at 97.31%, dyngrad at 97.41%
+    # (the last digits move with the BLAS thread count)
     pattern = r"Test Accuracy of the model on the 10000 test images: (" + FLOAT + ") %"
     accs = [float(a) for a in re.findall(pattern, out)]
-    assert len(accs) == 2, out
-    assert accs[-1] >= 95.0, f"MNIST MLP after 2 epochs: {accs}"
+    assert len(accs) == 10, out
+    assert accs[-1] > 97.0, f"MNIST MLP after 10 epochs: {accs}"
 
 
 def check_s07(out: str) -> None:
@@ -156,7 +157,7 @@ CHECKED = [
     ("s14_save_load.py", check_s14),
 ]
 NEEDS_MNIST = {"s06_mnist_mlp.py", "s07_mnist_train_test.py"}
-ENV = {"s06_mnist_mlp.py": {"EPOCHS": "2"}, "s07_mnist_train_test.py": {"EPOCHS": "2"}}
+ENV = {"s07_mnist_train_test.py": {"EPOCHS": "2"}}
 
 
 @needs_seeds
