@@ -181,3 +181,52 @@ def test_integer_conv_keeps_dtype():
     y = conv_ops.conv2d(x, w)
     assert y.dtype == dyngrad.int64
     assert y.numpy()[0, 0, 0, 0] == 0 + 1 + 4 + 5
+
+
+# Each kernel has several code paths (the stride-1 "wide" input gradient, 1x1 without im2col,
+# col2im otherwise) and walks the batch in chunks; every path and chunking must give PyTorch's
+# values, gradients and second derivatives.
+_PATH_CASES = [
+    ("conv2d", dict(padding=1), (3, 2, 5, 17), (4, 2, 3, 3)),  # wide input grad
+    ("conv2d", dict(padding="same", dilation=(1, 2), groups=2), (3, 4, 4, 33), (6, 2, 3, 3)),  # wide, dilated
+    ("conv2d", dict(padding="same"), (3, 2, 4, 17), (3, 2, 2, 2)),  # wide, asymmetric padding
+    ("conv2d", dict(stride=2, padding=1), (3, 2, 7, 9), (4, 2, 3, 3)),  # col2im
+    ("conv2d", dict(padding=(0, 1), groups=3), (3, 3, 4, 5), (3, 1, 3, 3)),  # depthwise, col2im
+    ("conv2d", dict(groups=2), (3, 4, 5, 6), (6, 2, 1, 1)),  # 1x1
+    ("conv2d", dict(stride=2), (3, 4, 5, 6), (6, 4, 1, 1)),  # 1x1 strided: windows after all
+    ("conv2d", dict(padding=1), (2, 18, 16), (3, 2, 3, 3)),  # unbatched, wide
+    ("conv1d", dict(padding=1), (3, 2, 20), (4, 2, 3)),  # wide
+    ("conv_transpose2d", dict(), (3, 3, 4, 17), (3, 2, 3, 3)),  # its forward is the wide input grad
+    ("conv_transpose2d", dict(dilation=2, output_padding=1), (3, 3, 4, 5), (3, 2, 2, 3)),  # col2im
+]
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("chunk", ["default", "tiny"])
+@pytest.mark.parametrize("fn, kw, xshape, wshape", _PATH_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(_PATH_CASES)])
+def test_every_kernel_path_and_chunking_matches_torch(monkeypatch, chunk, fn, kw, xshape, wshape):
+    if chunk == "tiny":  # one image per chunk
+        monkeypatch.setattr(conv_ops, "_CHUNK", 1)
+        monkeypatch.setattr(conv_ops, "_MIN_WIDTH", 1)
+    rng = np.random.default_rng(7)
+    xa, wa = rng.standard_normal(xshape), rng.standard_normal(wshape)
+    results = []
+    for L in (dyngrad, torch):
+        x, w = L.from_numpy(xa.copy()).requires_grad_(), L.from_numpy(wa.copy()).requires_grad_()
+        y = getattr(F(L), fn)(x, w, **kw)
+        r = L.from_numpy(np.random.default_rng(8).standard_normal(tuple(y.shape)))
+        gx, gw = L.autograd.grad((y * r).sum(), [x, w], create_graph=True)
+        hx, hw = L.autograd.grad((gx * gx).sum() + (gw * gw).sum() + (gx.sum() * gw.sum()), [x, w])
+        results.append([a.detach().numpy() for a in (y, gx, gw, hx, hw)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_the_path_cases_reach_the_wide_input_gradient(monkeypatch):
+    """The cases above marked 'wide' do run it (the path choice depends on the shapes)."""
+    calls = []
+    wide = conv_ops._input_grad_wide
+    monkeypatch.setattr(conv_ops, "_input_grad_wide", lambda *a: calls.append(1) or wide(*a))
+    x = dyngrad.from_numpy(np.ones((3, 2, 5, 17))).requires_grad_()
+    conv_ops.conv2d(x, dyngrad.from_numpy(np.ones((4, 2, 3, 3))), padding=1).sum().backward()
+    assert calls

@@ -163,6 +163,27 @@ def test_ties_pick_the_first_maximum_and_route_the_gradient_there():
 
 
 @needs_torch
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=(3, 2), stride=1), dict(kernel_size=2, dilation=2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_many_ties_pick_torchs_index(kw, dtype):
+    """Values from {0, 1, 2}: most windows hold their maximum several times, at every position."""
+    x = np.random.default_rng(9).integers(0, 3, (2, 3, 9, 10)).astype(dtype)
+    d, t = _both(x)
+    dv, di = pool_ops.max_pool2d(d, return_indices=True, **kw)
+    tv, ti = torch.nn.functional.max_pool2d(t, return_indices=True, **kw)
+    np.testing.assert_array_equal(di.numpy(), ti.numpy())
+    np.testing.assert_array_equal(dv.numpy(), tv.numpy())
+    if dtype == np.float32:
+        d.requires_grad_(), t.requires_grad_()
+        g = np.random.default_rng(10).standard_normal(tuple(tv.shape)).astype(np.float32)
+        pool_ops.max_pool2d(d, **kw).backward(dyngrad.from_numpy(g))
+        torch.nn.functional.max_pool2d(t, **kw).backward(torch.from_numpy(g))
+        # overlapping windows add several gradients into one pixel, in another order than torch's
+        np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@needs_torch
 @pytest.mark.parametrize("fn", ["max_pool2d", "adaptive_max_pool2d"])
 def test_nan_propagates_like_torch(fn):
     x = np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4)

@@ -125,20 +125,14 @@ def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple, need_arg: bool) -> 
     arg_dtype = np.uint8 if kk <= 256 else np.int32
     if kind == "f" and np.isnan(best).any():
         return _max_windows_nan(cands, arg_dtype)
-    # the first position equal to the max: positions found are masked out of later ones
+    # the first position equal to the max, as ne0 * (1 + ne1 * (1 + ... ne[kk-2])) with ne_k
+    # "position k is not the max": plain unmasked ufuncs, three per position
     arg = np.zeros(best.shape, arg_dtype)
-    found = None
-    for k, cand in enumerate(cands[:-1]):
-        eq = cand == best
-        if found is None:
-            found = eq
-            continue
-        new = np.greater(eq, found)  # eq and not found
-        arg += new * arg_dtype(k)
-        found |= eq
-    if kk > 1:
-        rest = ~found if found is not None else np.ones(best.shape, bool)
-        arg += rest * arg_dtype(kk - 1)
+    ne = np.empty(best.shape, bool)
+    for cand in reversed(cands[:-1]):
+        np.not_equal(cand, best, out=ne)
+        arg += 1
+        np.multiply(arg, ne, out=arg)
     return best, arg
 
 
