@@ -1,6 +1,6 @@
 """Pooling: max/avg pooling over sliding windows, adaptive pooling.
 
-The windows are strided views of the padded input (see ``conv._windows``); a pooling runs one
+The windows are strided views of the padded input (see ``windows._windows``); a pooling runs one
 vectorised NumPy op per kernel position (kh*kw iterations over whole tensors), never a loop over
 pixels or over the batch. Max pooling keeps, per output, the kernel position of its maximum: its
 backward scatters the gradient there with kh*kw strided writes (``MaxPoolScatter``), whose own
@@ -17,9 +17,9 @@ import numpy as np
 
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, shape_str
-from .conv import _col2im, _Geom, _ints, _pad_zero, _windows
 from .linalg import matmul
 from .reduction import mean
+from .windows import _col2im, _Geom, _ints, _pad_zero, _windows
 
 __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
