@@ -349,6 +349,10 @@ def machine_info() -> list[str]:
         torch_line = (f"torch {torch.__version__} (BLAS {torch_blas.group(1) if torch_blas else '?'}, "
                       f"torch.get_num_threads()={torch.get_num_threads()})")
     load = os.getloadavg() if hasattr(os, "getloadavg") else ()
+    # an OpenBLAS kernel forced by the environment changes every GEMM-bound figure
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    if coretype:
+        blas += f", OPENBLAS_CORETYPE={coretype} from the environment"
     return [
         f"threads: {N_THREADS} (OMP/OPENBLAS/MKL_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
         f"{', torch.set_num_threads' if torch is not None else ''})",
