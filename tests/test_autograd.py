@@ -355,6 +355,63 @@ def test_in_place_on_a_view_rewires_the_base_graph():
     np.testing.assert_allclose(b.grad.numpy(), (2 * a[1:3] * a[1:3] * a[0]).sum(0))
 
 
+def test_a_view_made_before_an_in_place_write_to_its_base_sees_the_write():
+    """PyTorch rebuilds such a view's grad_fn (AsStridedBackward0): the gradient goes through the
+    in-place op, not around it."""
+    w = leaf([1.0, 2.0, 3.0, 4.0])
+    x = w * 1
+    v = x[0:2]
+    x.mul_(3)  # v now holds 3, 6
+    (v * v).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [18.0, 36.0, 0.0, 0.0])  # d/dw (3w)^2 = 18w
+    assert v.grad_fn.name() == "AsStridedBackward0"
+
+
+def test_a_write_through_one_view_reaches_an_overlapping_view():
+    w = leaf(np.arange(1.0, 7.0))
+    x = w * 1
+    a, b = x[0:4], x[2:6]  # overlapping on x[2:4]
+    a.mul_(2)
+    b.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [0, 0, 2, 2, 1, 1])
+
+
+def test_a_view_of_a_base_that_starts_to_require_grad_requires_it_too():
+    base = dyngrad.zeros(4)
+    v = base[1:3]
+    src = leaf([1.0, 2.0, 3.0, 4.0])
+    base.copy_(src * 2)
+    assert v.requires_grad
+    (v * 1).sum().backward()
+    np.testing.assert_allclose(src.grad.numpy(), [0.0, 2.0, 2.0, 0.0])
+
+
+def test_a_view_used_as_root_after_its_base_changed():
+    w = leaf([1.0, 2.0, 3.0])
+    x = w * 1
+    v = x[1:]
+    x.add_(w)  # x = 2w
+    v.backward(dyngrad.ones(2))
+    np.testing.assert_allclose(w.grad.numpy(), [0.0, 2.0, 2.0])
+
+
+@needs_torch
+def test_stale_views_match_torch():
+    def run(L):
+        w = L.tensor(np.linspace(-1, 2, 12).reshape(3, 4), requires_grad=True)
+        x = w * 2
+        t = x.t()  # a transposed view, made before the writes
+        row = x[1]
+        x[0].mul_(w[2])
+        row.add_(1.5)
+        out = (t * t).sum() + (row ** 3).sum()
+        out.backward()
+        return out.detach().numpy(), w.grad.numpy()
+
+    for a, b in zip(run(dyngrad), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
 def test_in_place_on_a_view_of_a_leaf_raises():
     w = leaf(np.ones((2, 2)))
     with pytest.raises(RuntimeError, match="view of a leaf Variable"):

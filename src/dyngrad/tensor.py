@@ -56,6 +56,8 @@ class Tensor(TensorMethods):
     grad_fn = None
     _output_nr = 0
     _base = None
+    _view_ver = 0  # a view's version when its grad_fn was made: if the counter moved on, the base
+    # (or another view of it) was written in place and the grad_fn is rebuilt from the base's
     _vc = None  # version counter, a one-element list shared with views; made on first need
     _acc = None  # this leaf's AccumulateGrad node
     _retains_grad = False
@@ -283,6 +285,8 @@ class Tensor(TensorMethods):
     # --- autograd --------------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None and self._vc[0] != self._view_ver:
+            self._refresh_view()  # its base was written in place since: may require grad now
         return self._requires_grad
 
     @requires_grad.setter
@@ -364,7 +368,14 @@ class Tensor(TensorMethods):
         else:
             vc[0] += 1
 
+    def _refresh_view(self) -> None:
+        from .ops.inplace_view import refresh_view  # the ops import this module: bound on use
+
+        refresh_view(self)
+
     def _edge(self) -> tuple:
+        if self._base is not None and self._vc[0] != self._view_ver:
+            self._refresh_view()
         fn = self.grad_fn
         if fn is not None:
             return (fn, self._output_nr)
@@ -380,6 +391,7 @@ class Tensor(TensorMethods):
         t = _wrap(self._data)
         t._vc = self._vc_get()
         t._base = self._base
+        t._view_ver = self._view_ver
         if self._requires_grad:
             t._requires_grad = True
             t.grad_fn = self.grad_fn

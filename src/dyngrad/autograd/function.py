@@ -200,20 +200,29 @@ class Op(Node):
         record = False
         if grad_mode.enabled:
             for a in args:  # a cheap scan first: most calls outside training record nothing
-                if isinstance(a, Tensor) and a._requires_grad:
-                    record = True
-                    break
+                if isinstance(a, Tensor):
+                    if a._requires_grad:
+                        record = True
+                        break
+                    if a._base is not None and a._vc[0] != a._view_ver:
+                        a._refresh_view()  # its base was written in place: it may need grad now
+                        if a._requires_grad:
+                            record = True
+                            break
             if record:
                 needs = []
                 edges = []
                 for a in args:
-                    if isinstance(a, Tensor) and a._requires_grad:
-                        needs.append(True)
-                        fn = a.grad_fn
-                        edges.append((fn, a._output_nr) if fn is not None else a._edge())
-                    else:
-                        needs.append(False)
-                        edges.append(None)
+                    if isinstance(a, Tensor):
+                        if a._base is not None and a._vc[0] != a._view_ver:
+                            a._refresh_view()  # a view whose base was written in place since
+                        if a._requires_grad:
+                            needs.append(True)
+                            fn = a.grad_fn
+                            edges.append((fn, a._output_nr) if fn is not None else a._edge())
+                            continue
+                    needs.append(False)
+                    edges.append(None)
                 node.needs_input_grad = needs
         out = node.forward(*args, **kwargs)
         if type(out) is not np.ndarray:
@@ -239,6 +248,7 @@ def _make_view(t: Tensor, src: Tensor) -> None:
     base = src._base if src._base is not None else src
     t._base = base
     t._vc = base._vc_get()
+    t._view_ver = t._vc[0]
 
 
 def _wrap_outputs(node: Node, outs: tuple, edges: list | None, args: tuple) -> tuple:

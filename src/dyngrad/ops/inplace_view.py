@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 
@@ -22,13 +23,14 @@ def _geometry(view: np.ndarray, base: np.ndarray, op: str) -> tuple:
             "supported by dyngrad yet; call .contiguous() on the base first"
         )
     offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return view.shape, view.strides, offset // base.itemsize
+    # in elements, not bytes: the window is also laid on gradients of another dtype
+    return view.shape, tuple(st // base.itemsize for st in view.strides), offset // base.itemsize
 
 
 def _window(arr: np.ndarray, geometry: tuple) -> np.ndarray:
     shape, strides, offset = geometry
     flat = arr.reshape(-1, order="A")
-    return np.lib.stride_tricks.as_strided(flat[offset:], shape=shape, strides=strides)
+    return np.lib.stride_tricks.as_strided(flat[offset:], shape=shape, strides=tuple(st * arr.itemsize for st in strides))
 
 
 class Window(Op):
@@ -118,4 +120,23 @@ def apply_inplace_on_view(cls, view: Tensor, *args, **kwargs) -> Tensor:
         view.grad_fn = fresh.grad_fn
         view._output_nr = 0
         view._requires_grad = True
+    view._view_ver = base._vc[0]
     return view
+
+
+def refresh_view(view: Tensor) -> None:
+    """Rebuild the grad_fn of a view whose base was written in place after the view's grad_fn
+    was made (by an op on the base or on another view of it): the view becomes a window of the
+    base as it is now, as in PyTorch, so its gradient flows through the in-place op."""
+    base = view._base
+    view._view_ver = base._vc[0]
+    if not base._requires_grad:
+        return
+    prev, grad_mode.enabled = grad_mode.enabled, True  # also when asked for an edge under no_grad
+    try:
+        fresh = Window.apply(base, geometry=_geometry(view._data, base._data, "view"))
+    finally:
+        grad_mode.enabled = prev
+    view.grad_fn = fresh.grad_fn
+    view._output_nr = 0
+    view._requires_grad = True
