@@ -135,6 +135,22 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 # --- cross entropy and nll ---------------------------------------------------------------------------
 
 
+def _reduce_array(per: np.ndarray, reduction: str, denom) -> np.ndarray:
+    """The fused cross-entropies' per-target losses reduced: as they are, summed, or summed / denom."""
+    if reduction == "none":
+        return per
+    total = np.sum(per)
+    return total / denom if reduction == "mean" else total
+
+
+def _per_row_grad(g: Tensor, reduction: str, denom) -> Tensor:
+    """The loss gradient as a factor per (N, 1, d1, ...) row of the input: the adjoint of
+    ``_reduce_array``."""
+    if reduction == "none":
+        return g.unsqueeze(1)
+    return g / denom if reduction == "mean" else g
+
+
 class SoftmaxCrossEntropy(Op):
     """``-sum_c q[:, c] * log_softmax(x)[:, c]`` over the class dim 1, reduced: ``q`` holds the
     target distribution with the class weights, label smoothing and ignored targets folded in,
@@ -145,13 +161,7 @@ class SoftmaxCrossEntropy(Op):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             shifted = d - np.max(d, axis=1, keepdims=True) if d.size else d
             logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-            per = -np.sum(q._data * logp, axis=1)
-            if reduction == "none":
-                out = per
-            else:
-                out = np.sum(per)
-                if reduction == "mean":
-                    out = out / denom
+            out = _reduce_array(-np.sum(q._data * logp, axis=1), reduction, denom)
         if self.needs_input_grad:
             self.reduction, self.denom, self.logp = reduction, denom, logp
             self.save_for_backward(x, q)
@@ -159,10 +169,7 @@ class SoftmaxCrossEntropy(Op):
 
     def backward(self, g):
         x, q = self.saved_tensors
-        if self.reduction == "none":
-            g = g.unsqueeze(1)
-        elif self.reduction == "mean":
-            g = g / self.denom
+        g = _per_row_grad(g, self.reduction, self.denom)
         if grad_mode.enabled:  # the backward is being recorded: make it a function of x
             logp, p = log_softmax(x, 1), softmax(x, 1)
         else:
@@ -195,13 +202,7 @@ class SoftmaxCrossEntropyIndex(Op):
         at_row = (at[0], 0, *at[2:])  # the same positions in the (N, 1, d1, ...) row stats
         # log_softmax at the targets only: (x_t - max) - log(sum exp(x - max))
         logp_t = (d[at] - row_max[at_row]) - np.log(sums[at_row])
-        per = -(wt * logp_t) if wt is not None else np.negative(logp_t)
-        if reduction == "none":
-            out = per
-        else:
-            out = np.sum(per)
-            if reduction == "mean":
-                out = out / denom
+        out = _reduce_array(-(wt * logp_t) if wt is not None else np.negative(logp_t), reduction, denom)
         if self.needs_input_grad:
             self.reduction, self.denom, self.wt = reduction, denom, wt
             self.exp, self.sums, self.at, self.at_row = e, sums, at, at_row
@@ -210,10 +211,7 @@ class SoftmaxCrossEntropyIndex(Op):
 
     def backward(self, g):
         (x,) = self.saved_tensors
-        if self.reduction == "none":
-            g = g.unsqueeze(1)
-        elif self.reduction == "mean":
-            g = g / self.denom
+        g = _per_row_grad(g, self.reduction, self.denom)
         dt = x._data.dtype
         wt = np.expand_dims(self.wt, 1) if self.wt is not None else None
         if grad_mode.enabled:  # the backward is being recorded: make it a function of x
