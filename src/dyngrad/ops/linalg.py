@@ -105,7 +105,8 @@ def _transposed(x: Tensor) -> Tensor:
 
 def _matmul_grads(a: Tensor, b: Tensor, g: Tensor, needs) -> tuple:
     """Gradients of ``matmul(a, b)`` for its output gradient ``g``, any ranks: 1-D operands are
-    promoted to matrices (and the gradient shaped back), broadcast batch dims are summed."""
+    promoted to matrices (and the gradient shaped back), broadcast batch dims are summed. The
+    products call the primitive directly: the forward checked these operands already."""
     na, nb = a._data.ndim, b._data.ndim
     if na == 1 and nb == 1:  # dot product: g is 0-dim
         return (g * b if needs[0] else None, g * a if needs[1] else None)
@@ -119,7 +120,7 @@ def _matmul_grads(a: Tensor, b: Tensor, g: Tensor, needs) -> tuple:
         g2 = unsqueeze(g2, -1)
     ga = gb = None
     if needs[0]:
-        ga = matmul(g2, _transposed(b2))
+        ga = MatMul.apply(g2, _transposed(b2))
         if ga._data.shape != a2._data.shape:
             ga = sum_to(ga, a2._data.shape)
         if na == 1:
@@ -129,9 +130,9 @@ def _matmul_grads(a: Tensor, b: Tensor, g: Tensor, needs) -> tuple:
             # a shared right matrix: one GEMM over the flattened batch instead of a batched
             # product summed afterwards
             k = a2._data.shape[-1]
-            gb = matmul(_transposed(reshape(a2, (-1, k))), reshape(g2, (-1, g2._data.shape[-1])))
+            gb = MatMul.apply(_transposed(reshape(a2, (-1, k))), reshape(g2, (-1, g2._data.shape[-1])))
         else:
-            gb = matmul(_transposed(a2), g2)
+            gb = MatMul.apply(_transposed(a2), g2)
             if gb._data.shape != b2._data.shape:
                 gb = sum_to(gb, b2._data.shape)
         if nb == 1:
@@ -407,11 +408,14 @@ class Linear(Op):
             gb = sum_to(g, self.bshape) if g._data.shape != self.bshape else g
         if w._data.ndim == 1:
             return _matmul_grads(x, w, g, n) + (gb,)
-        gx = matmul(g, w) if n[0] else None
+        # the primitives directly: forward checked the operands, a backward need not again
+        gx = MatMul.apply(g, w) if n[0] else None
         gw = None
         if n[1]:
             k, o = x._data.shape[-1], w._data.shape[0]
-            gw = matmul(_transposed(reshape(g, (-1, o))), reshape(x, (-1, k)))
+            g2 = g if g._data.ndim == 2 else reshape(g, (-1, o))
+            x2 = x if x._data.ndim == 2 else reshape(x, (-1, k))
+            gw = MatMul.apply(_transposed(g2), x2)
         return gx, gw, gb
 
     def name(self) -> str:
@@ -420,6 +424,12 @@ class Linear(Op):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim of ``input`` (weight: (out, in) or (in,))."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor):  # a layer's call: checked cheaply
+        xd, wd = input._data, weight._data
+        if (wd.ndim == 2 and xd.ndim and xd.shape[-1] == wd.shape[1] and xd.dtype == wd.dtype
+                and xd.dtype.kind == "f" and (bias is None or (
+                    isinstance(bias, Tensor) and bias._data.shape == wd.shape[:1] and bias._data.dtype == xd.dtype))):
+            return Linear.apply(input, weight, bias)
     _need_tensor(input, "linear", "input")
     _need_tensor(weight, "linear", "weight")
     xs, ws = input._data.shape, weight._data.shape
