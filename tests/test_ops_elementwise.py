@@ -101,6 +101,9 @@ CASES = [
     # --- activations, special functions ---
     OpCase("sigmoid Tensor.sigmoid", lambda L, a: L.sigmoid(a), [(3, 4)], gradgrad=True),
     OpCase("sigmoid", lambda L, a: (a * 60).sigmoid(), [(20,)]),
+    # 0-dim operands: the fused backward primitives (tanh, sigmoid, div, pow 2) get NumPy scalars
+    OpCase("tanh sigmoid div pow", lambda L, a, b: L.tanh(a) * L.sigmoid(b) + a / (b * b + 1) + a**2,
+           [(), ()], gradgrad=True),
     OpCase("relu Tensor.relu", lambda L, a: L.relu(a), [(3, 4)], domain="away", gradgrad=True),
     OpCase("Tensor.softplus", lambda L, a: _softplus(L, a), [(3, 4)], gradgrad=True),
     OpCase("Tensor.softplus", lambda L, a: _softplus(L, a * 3, 2.0, 1.5), [(4, 5)], domain="away", gradgrad=True),

@@ -64,17 +64,18 @@ def _sum(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
 
 
 def _graph_order(roots: list[Node]) -> dict:
-    """Count, for every node reachable from ``roots``, the edges that point to it."""
-    deps: dict = {}
-    stack = list(dict.fromkeys(roots))
-    visited = set(stack)
+    """Count, for every node reachable from ``roots`` (the roots included), the edges that point
+    to it. The counts double as the visited set: a node is walked when first counted."""
+    deps = dict.fromkeys(roots, 0)
+    stack = list(deps)
     while stack:
         for e in stack.pop()._edges:
             if e is not None:
                 child = e[0]
-                deps[child] = deps.get(child, 0) + 1
-                if child not in visited:
-                    visited.add(child)
+                if child in deps:
+                    deps[child] += 1
+                else:
+                    deps[child] = 1
                     stack.append(child)
     return deps
 
@@ -83,7 +84,7 @@ def _leading_to(roots: list[Node], deps: dict, targets: set) -> set:
     """The nodes whose backward must run for some target to get its gradient."""
     pending = dict(deps)
     order = []
-    ready = [r for r in dict.fromkeys(roots) if pending.get(r, 0) == 0]
+    ready = [r for r in dict.fromkeys(roots) if pending[r] == 0]
     while ready:
         node = ready.pop()
         order.append(node)
@@ -142,7 +143,7 @@ def run_backward(
         if buf is None:
             buf = buffers[node] = [None] * node._n_out
         buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
-    ready = [n for n in dict.fromkeys(root_nodes) if n not in deps]
+    ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
     handed_out = {id(g._data) for g in root_grads}  # the caller may hold these
     prev_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
@@ -159,31 +160,27 @@ def run_backward(
                     t = ref()
                     if t is not None and buf[nr] is not None:
                         _store_grad_retained(t, buf[nr], create_graph)
-            if capture is not None and node in capture:
-                for nr, i in capture[node]:
-                    captured[i] = buf[nr]
-            if type(node) is AccumulateGrad:
-                if capture is None and buf[0] is not None:
+            if capture is not None:
+                if node in capture:
+                    for nr, i in capture[node]:
+                        captured[i] = buf[nr]
+                if node not in needed:
+                    continue  # leaves included: grad() leaves .grad alone
+            elif type(node) is AccumulateGrad:
+                if buf[0] is not None:
                     t = node._var()
                     if t is not None:
                         _store_grad(t, buf[0], create_graph, handed_out)
-                continue
-            if needed is not None and node not in needed:
                 continue
             edges = node._edges
             if buf[0] is None and all(g is None for g in buf):
                 grads = (None,) * len(edges)
             else:
-                grads = node._backward(buf)
-                if len(grads) != len(edges):
-                    raise RuntimeError(
-                        f"function {node.name()} returned an incorrect number of gradients "
-                        f"(expected {len(edges)}, got {len(grads)})"
-                    )
+                grads = node._backward(buf)  # checks it got one gradient per edge
                 if node._post_hooks:
                     for h in node._post_hooks:
                         h(grads, tuple(buf))
-            if not retain_graph:
+            if not retain_graph and not node.stateless:
                 node._release()
             for e, g in zip(edges, grads):
                 if e is None:
@@ -193,7 +190,11 @@ def run_backward(
                     b = buffers.get(child)
                     if b is None:
                         b = buffers[child] = [None] * child._n_out
-                    b[nr] = g if b[nr] is None else _sum(b[nr], g, create_graph)
+                        b[nr] = g
+                    elif b[nr] is None:
+                        b[nr] = g
+                    else:
+                        b[nr] = _sum(b[nr], g, create_graph)
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0 and (needed is None or child in needed or child in capture):

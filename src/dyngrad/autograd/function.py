@@ -109,16 +109,16 @@ class Node:
 
     def _release(self) -> None:
         """Drop what backward needed (saved tensors and whatever the op kept on itself): called
-        once the node has run, unless retain_graph. The graph's shape stays for inspection."""
-        if self.stateless:
-            return
+        by the engine once the node has run, unless retain_graph or ``stateless``. The graph's
+        shape stays for inspection."""
         d = self.__dict__
         edges = d.get("_edges", ())
-        n_out = d.get("_n_out", 1)
+        n_out = d.get("_n_out")  # None: the class default
         d.clear()
-        self._edges = edges
-        self._n_out = n_out
-        self._freed = True
+        d["_edges"] = edges  # item writes: cheaper than attribute assignment on this hot path
+        d["_freed"] = True
+        if n_out is not None:
+            d["_n_out"] = n_out
 
     def _backward(self, grads: tuple) -> tuple:
         """Called by the engine with one gradient (or None) per output; returns one per input."""
@@ -130,6 +130,8 @@ class Node:
             result = self.backward(*grads)
         if type(result) is not tuple:
             result = (result,)
+        if len(result) != len(self._edges):
+            raise _count_error(self, len(result))
         return result
 
     def backward(self, *grads):
@@ -163,6 +165,13 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
+def _count_error(node: Node, got: int) -> RuntimeError:
+    return RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients "
+        f"(expected {len(node._edges)}, got {got})"
+    )
+
+
 def _version_error(node: Node, t, expected: int, got: int | None = None) -> RuntimeError:
     what = f"a tensor of shape {list(t.shape)} and dtype {t.dtype}" if t is not None else "its output"
     if got is None:
@@ -190,8 +199,12 @@ class Op(Node):
         if type(result) is not tuple:
             result = (result,)
         missing = len(self._edges) - len(result)
-        # positional settings (dims, flags) after the tensors need no gradient of their own
-        return result + (None,) * missing if missing > 0 else result
+        if missing:
+            if missing < 0:
+                raise _count_error(self, len(result))
+            # positional settings (dims, flags) after the tensors need no gradient of their own
+            result += (None,) * missing
+        return result
 
     @classmethod
     def apply(cls, *args, **kwargs):

@@ -1,9 +1,10 @@
 """Elementwise primitives: forward on arrays, backward with dyngrad ops, side by side.
 
-This file holds the arithmetic (add ... pow, addcmul, addcdiv) and the helpers the family
-shares. Unary math, activations, rounding and copies live in ``unary.py``; comparisons, logical and
-bitwise ops and the selecting ops (clamp, maximum/minimum, where, lerp) in ``comparison.py``. Both are re-exported from here,
-so ``dyngrad.ops.elementwise`` is the family's one namespace.
+This file holds the arithmetic (add ... div, remainder, addcmul, addcdiv) and the helpers the
+family shares. Unary math, activations, rounding and copies live in ``unary.py``; comparisons,
+logical and bitwise ops and the selecting ops (clamp, maximum/minimum, where, lerp) in
+``comparison.py``; pow and square in ``power.py``. All are re-exported from here, so
+``dyngrad.ops.elementwise`` is the family's one namespace.
 
 Binary ops broadcast like PyTorch and promote dtypes by its rules; their backward sums the
 gradient back to each input's shape (``_unbroadcast``)."""
@@ -18,8 +19,8 @@ from ._util import Tensor, _wrap, binary_arrays, out_variant
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-    "remainder", "fmod", "pow", "square", "addcmul", "addcdiv",
-]  # + unary.__all__ + comparison.__all__, appended at the bottom
+    "remainder", "fmod", "addcmul", "addcdiv",
+]  # + unary.__all__ + comparison.__all__ + power.__all__, appended at the bottom
 
 def _default_float() -> np.dtype:
     return dtypes._default[0].np
@@ -136,10 +137,16 @@ class _Binary(Op):
 
     def _grads(self, ga, gb):
         n = self.needs_input_grad
-        return (
-            _unbroadcast(ga, self.sa, self.da) if n[0] else None,
-            _unbroadcast(gb, self.sb, self.db) if n[1] else None,
-        )
+        # most gradients already have the input's shape and dtype: no call then
+        if not n[0]:
+            ga = None
+        elif ga._data.shape != self.sa or ga._data.dtype != self.da:
+            ga = _unbroadcast(ga, self.sa, self.da)
+        if not n[1]:
+            gb = None
+        elif gb._data.shape != self.sb or gb._data.dtype != self.db:
+            gb = _unbroadcast(gb, self.sb, self.db)
+        return ga, gb
 
 
 def _check_alpha(alpha, xa, xb, op: str) -> None:
@@ -235,8 +242,57 @@ class Div(_Binary):
         n = self.needs_input_grad
         den = b if b is not None else self.cb
         ga = g / den if n[0] else None
-        gb = -g * ((a if a is not None else self.ca) / den) / den if n[1] else None
+        gb = None
+        if n[1]:
+            num = a if a is not None else self.ca
+            if _same_float(g, b, num):
+                gb = DivGrad.apply(g, num, b)
+            else:
+                gb = -g * (num / den) / den
         return self._grads(ga, gb)
+
+
+def _same_float(g: Tensor, x: Tensor, other=None) -> bool:
+    """Whether NumPy on these operands gives what the composite dyngrad formula gives: one float
+    dtype (``other`` may be a Python number), so no promotion rule can differ."""
+    dt = x._data.dtype
+    if g._data.dtype != dt or dt.kind != "f":
+        return False
+    return other is None or type(other) is float or type(other) is int or (
+        isinstance(other, Tensor) and other._data.dtype == dt)
+
+
+class DivGrad(Op):
+    """The divisor's gradient of ``a / b``, ``-g * (a / b) / b``, as one primitive (one dispatch
+    instead of four on the hot path), in that formula's operation order."""
+
+    def forward(self, g, a, b):
+        gd, bd = g._data, b._data
+        if self.needs_input_grad:
+            if not isinstance(a, Tensor):
+                self.ca = a
+            self.save_for_backward(g, a if isinstance(a, Tensor) else None, b)
+        t = np.divide(a._data if isinstance(a, Tensor) else a, bd)
+        # -(g * q) / b is -g * q / b exactly: rounding is sign-symmetric
+        if type(t) is not np.ndarray or t.shape != gd.shape or t.dtype != gd.dtype:
+            return np.negative(gd * t / bd)  # 0-d (NumPy scalars) or broadcasting g
+        np.multiply(gd, t, out=t)
+        np.divide(t, bd, out=t)
+        return np.negative(t, out=t)
+
+    def backward(self, gg):
+        g, a, b = self.saved_tensors
+        n = self.needs_input_grad
+        num = a if a is not None else self.ca
+        return (
+            _unbroadcast(DivGrad.apply(gg, num, b), g._data.shape, g._data.dtype) if n[0] else None,
+            _unbroadcast(DivGrad.apply(gg, g, b), a._data.shape, a._data.dtype) if n[1] else None,
+            _unbroadcast(DivGrad.apply(gg * g, num, b) / b * -2.0, b._data.shape, b._data.dtype)
+            if n[2] else None,
+        )
+
+    def name(self) -> str:
+        return "DivBackwardBackward0"
 
 
 def _int_zero_check(xb, op: str) -> None:
@@ -378,110 +434,6 @@ def fmod(input, other) -> Tensor:
     return Fmod.apply(input, other)
 
 
-# --- pow -------------------------------------------------------------------------------------
-
-
-def _int_power(xa, xb):
-    """Integer ``xa ** xb`` with PyTorch's answers for negative exponents: 1 ** n = 1,
-    (-1) ** n = +-1, anything else 0 (NumPy refuses them)."""
-    neg = np.less(xb, 0)
-    if not neg.any():
-        return np.power(xa, xb)
-    out = np.power(xa, np.where(neg, 0, xb))
-    odd = np.bitwise_and(xb, 1).astype(bool)
-    special = np.where(np.equal(xa, 1), 1, np.where(np.equal(xa, -1), np.where(odd, -1, 1), 0))
-    return np.where(neg, special, out).astype(out.dtype)
-
-
-class PowScalar(Op):
-    """``x ** p`` for a number ``p``."""
-
-    def forward(self, x, exponent):
-        d = x._data
-        p = exponent.item() if isinstance(exponent, np.generic) else exponent
-        if not isinstance(p, (int, float)):
-            raise TypeError(f"pow: expected a number or a Tensor as exponent, got {type(p).__name__}")
-        if not (d.dtype.kind == "f" and (type(p) is float or type(p) is int)):
-            rt = dtypes.result_type(x, p).np
-            if rt.kind != "f" and p < 0:
-                raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
-            d = d.astype(rt, copy=False)
-        if self.needs_input_grad:
-            self.p = p
-            self.save_for_backward(x)
-        if p == 2:
-            return np.square(d)
-        if p == 0.5:
-            return np.sqrt(d)
-        if p == -1 and d.dtype.kind == "f":
-            return np.reciprocal(d)
-        return np.power(d, p)
-
-    def backward(self, g):
-        p = self.p
-        if p == 0:
-            return _zeros_like(g)
-        (x,) = self.saved_tensors
-        if p == 2:
-            return g * (x * 2.0)
-        return g * (pow(x, p - 1) * p)
-
-    def name(self) -> str:
-        return "PowBackward0"
-
-
-class Pow(_Binary):
-    """``a ** b`` for a tensor exponent ``b`` (``a`` a tensor or a number)."""
-
-    stateless = False
-    save_output = True
-
-    def forward(self, a, b):
-        xa, xb = _operands(a, b, "pow")
-        n = self.needs_input_grad
-        if n:
-            self._meta(a, b)
-            self.save_for_backward(a if isinstance(a, Tensor) else None, b)
-        try:
-            if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind != "f":
-                return _int_power(xa, xb)
-            return np.power(xa, xb)
-        except ValueError:
-            raise _broadcast_error("pow", xa, xb) from None
-
-    def backward(self, g):
-        a, b = self.saved_tensors
-        n = self.needs_input_grad
-        ga = gb = None
-        xb = b._data
-        if n[0]:  # b * a ** (b - 1), but 0 where b == 0 (even at a == 0)
-            ga = g * where(_wrap(xb == 0), 0.0, b * pow(a, b - 1))
-        if n[1]:  # out * log(a), but 0 where a == 0 and b >= 0 (the limit)
-            if a is not None:
-                xa, log_a = a._data, log(a)
-            else:
-                xa = self.ca
-                log_a = float(np.log(np.float64(xa)))
-            gb = g * where(_wrap((xa == 0) & (xb >= 0)), 0.0, self.output * log_a)
-        return self._grads(ga, gb)
-
-
-@out_variant
-def pow(input, exponent) -> Tensor:
-    """``input ** exponent``; either may be a number (not both)."""
-    if isinstance(exponent, Tensor):
-        return Pow.apply(input, exponent)
-    if not isinstance(input, Tensor):
-        raise TypeError(f"pow: expected a Tensor base or exponent, got {type(input).__name__} and "
-                        f"{type(exponent).__name__}")
-    return PowScalar.apply(input, exponent=exponent)
-
-
-def square(input) -> Tensor:
-    """``input ** 2`` (bool becomes int64, as in PyTorch)."""
-    return PowScalar.apply(input, exponent=2)
-
-
 # --- addcmul, addcdiv -----------------------------------------------------------------------
 
 
@@ -592,13 +544,6 @@ def div_(self: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
     return apply_inplace(Div, self, other)
 
 
-def pow_(self: Tensor, exponent) -> Tensor:
-    if isinstance(exponent, Tensor):
-        _check_inplace_shape(self, "pow_", exponent)
-        return apply_inplace(Pow, self, exponent)
-    return apply_inplace(PowScalar, self, exponent=exponent)
-
-
 def addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     _check_inplace_shape(self, "addcmul_", tensor1, tensor2)
     return apply_inplace(Addcmul, self, tensor1, tensor2, value=value)
@@ -611,12 +556,15 @@ def addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
 
 # the family's other files build on the helpers above
 from . import comparison as _comparison  # noqa: E402
+from . import power as _power  # noqa: E402
 from . import unary as _unary_ops  # noqa: E402
 from .comparison import *  # noqa: E402, F403
 from .comparison import lerp_, where  # noqa: E402, F401  (lerp_: for tensor.py)
+from .power import *  # noqa: E402, F403
+from .power import pow_  # noqa: E402, F401  (for tensor.py)
 from .unary import *  # noqa: E402, F403
 from .unary import Neg, cast, copy_, log, softplus  # noqa: E402, F401  (Neg, copy_, softplus: for tensor.py)
 
-__all__ += _unary_ops.__all__ + _comparison.__all__
+__all__ += _unary_ops.__all__ + _comparison.__all__ + _power.__all__
 
 from .reduction import sum_to  # noqa: E402  (after cast: reduction imports it from here)

@@ -231,9 +231,9 @@ class TanhGrad(Op):
         gd, yd = g._data, y._data
         if self.needs_input_grad:
             self.save_for_backward(g, y)
-        t = np.multiply(yd, yd)
+        t = np.multiply(yd, yd, out=np.empty(yd.shape, yd.dtype))  # an array even for 0-dim
         np.subtract(1, t, out=t)
-        return np.multiply(t, gd, out=t if t.shape == gd.shape else None)
+        return np.multiply(t, gd, out=t if t.shape == gd.shape and t.dtype == gd.dtype else None)
 
     def backward(self, gg):
         g, y = self.saved_tensors
@@ -268,8 +268,8 @@ class SigmoidGrad(Op):
         gd, yd = g._data, y._data
         if self.needs_input_grad:
             self.save_for_backward(g, y)
-        t = np.subtract(1, yd)
-        t = np.multiply(gd, t, out=t if t.shape == gd.shape else None)
+        t = np.subtract(1, yd, out=np.empty(yd.shape, yd.dtype))  # an array even for 0-dim
+        t = np.multiply(gd, t, out=t if t.shape == gd.shape and t.dtype == gd.dtype else None)
         t *= yd
         return t
 
