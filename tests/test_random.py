@@ -122,6 +122,24 @@ def test_randperm(n):
     _assert_same(lambda L: L.randperm(n), 7)
 
 
+def test_vectorised_forward_swaps_equal_the_sequential_pass():
+    from dyngrad.random import _forward_swaps
+
+    rng = np.random.default_rng(3)
+    for trial in range(401):
+        n = int(rng.integers(2, 60)) if trial < 390 else int(rng.integers(1000, 5000))
+        if trial == 400:
+            n = 70_000  # past 2**16 targets: the two-pass radix order
+        if trial % 3 == 0:  # mostly self-swaps and short hops: long chains of rewrites
+            offsets = np.minimum(rng.integers(0, 3, n - 1), np.arange(n - 1, 0, -1))
+        else:
+            offsets = rng.integers(0, np.arange(n, 1, -1))
+        expected = list(range(n))
+        for i, z in enumerate(offsets.tolist()):
+            expected[i], expected[i + z] = expected[i + z], expected[i]
+        np.testing.assert_array_equal(_forward_swaps(n, offsets.astype(np.int64)), expected)
+
+
 def test_randperm_dtype():
     _assert_same(lambda L: L.randperm(9, dtype=L.int32), 0)
     _assert_same(lambda L: L.randperm(9, dtype=L.float32), 0)
