@@ -59,7 +59,7 @@ class Tensor(TensorMethods):
     _view_ver = 0  # a view's version when its grad_fn was made: if the counter moved on, the base
     # (or another view of it) was written in place and the grad_fn is rebuilt from the base's
     _vc = None  # version counter, a one-element list shared with views; made on first need
-    _acc = None  # this leaf's AccumulateGrad node
+    _acc_edge = None  # this leaf's edge (AccumulateGrad node, 0), made once
     _retains_grad = False
     # NumPy defers to our reflected operators instead of converting us into an array
     __array_ufunc__ = None
@@ -379,12 +379,12 @@ class Tensor(TensorMethods):
         fn = self.grad_fn
         if fn is not None:
             return (fn, self._output_nr)
-        acc = self._acc
-        if acc is None:
+        edge = self._acc_edge
+        if edge is None:
             from .autograd.engine import AccumulateGrad
 
-            acc = self._acc = AccumulateGrad(self)
-        return (acc, 0)
+            edge = self._acc_edge = (AccumulateGrad(self), 0)
+        return edge
 
     def _alias(self) -> Tensor:
         """Another tensor object on the same memory, history and version counter."""
@@ -397,7 +397,7 @@ class Tensor(TensorMethods):
             t.grad_fn = self.grad_fn
             t._output_nr = self._output_nr
             if self.grad_fn is None:
-                t._acc = self._edge()[0]
+                t._acc_edge = self._edge()
         return t
 
     def detach(self) -> Tensor:

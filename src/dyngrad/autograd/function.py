@@ -232,7 +232,10 @@ class Op(Node):
                         if a._requires_grad:
                             needs.append(True)
                             fn = a.grad_fn
-                            edges.append((fn, a._output_nr) if fn is not None else a._edge())
+                            if fn is not None:
+                                edges.append((fn, a._output_nr))
+                            else:  # a leaf: its edge is made once
+                                edges.append(a._acc_edge or a._edge())
                             continue
                     needs.append(False)
                     edges.append(None)
