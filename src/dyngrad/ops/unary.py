@@ -250,11 +250,12 @@ class Sigmoid(_Unary):
 
     @staticmethod
     def ufunc(d):
-        t = np.negative(d, out=np.empty(d.shape, d.dtype))
         # exp(-x) overflows to inf for very negative x: sigmoid is 0
-        np.exp(t, out=t)
+        if not d.ndim:  # NumPy gives scalars for 0-dim operands, which can't be written into
+            return np.reciprocal(np.exp(np.negative(d)) + 1)
+        t = np.exp(np.negative(d))
         t += 1
-        return np.reciprocal(t, out=t)
+        return np.reciprocal(t, t)  # positional out: cheaper than the keyword on small arrays
 
     def backward(self, g):
         return SigmoidGrad.apply(g, self.output)
