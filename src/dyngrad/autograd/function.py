@@ -41,6 +41,7 @@ class Node:
     _post_hooks = None  # [hook(grad_inputs, grad_outputs)]
     _freed = False
     needs_input_grad: Any = NO_GRAD
+    _pads_settings = False  # backward must return exactly one gradient per input
     save_output = False  # an Op whose backward uses its output sets this
     stateless = False  # an Op that keeps nothing for backward: it can run again after release
     _out = None
@@ -124,14 +125,14 @@ class Node:
         """Called by the engine with one gradient (or None) per output; returns one per input."""
         if self._freed:
             raise _freed_error(self)
-        if self._n_out == 1:
-            result = self.backward(grads[0])
-        else:
-            result = self.backward(*grads)
+        result = self.backward(grads[0]) if self._n_out == 1 else self.backward(*grads)
         if type(result) is not tuple:
             result = (result,)
-        if len(result) != len(self._edges):
-            raise _count_error(self, len(result))
+        missing = len(self._edges) - len(result)
+        if missing:
+            if missing < 0 or not self._pads_settings:
+                raise _count_error(self, len(result))
+            result += (None,) * missing
         return result
 
     def backward(self, *grads):
@@ -190,21 +191,7 @@ class Op(Node):
     per positional input. Non-tensor settings go in keyword arguments."""
 
     is_view = False  # forward returns a view of input 0: the output shares its version counter
-
-    def _backward(self, grads: tuple) -> tuple:
-        # Node._backward inlined: one frame less on every node the engine runs
-        if self._freed:
-            raise _freed_error(self)
-        result = self.backward(grads[0]) if self._n_out == 1 else self.backward(*grads)
-        if type(result) is not tuple:
-            result = (result,)
-        missing = len(self._edges) - len(result)
-        if missing:
-            if missing < 0:
-                raise _count_error(self, len(result))
-            # positional settings (dims, flags) after the tensors need no gradient of their own
-            result += (None,) * missing
-        return result
+    _pads_settings = True  # positional settings (dims, flags) after the tensors get no gradient
 
     @classmethod
     def apply(cls, *args, **kwargs):
