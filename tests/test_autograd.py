@@ -463,3 +463,19 @@ def test_custom_function_saving_its_output_has_correct_second_derivatives():
     x = dyngrad.randn(3, 2, dtype=dyngrad.float64, requires_grad=True)  # a view of its memory
     assert dyngrad.autograd.gradcheck(ExpSavingOutput.apply, (x,))
     assert dyngrad.autograd.gradgradcheck(ExpSavingOutput.apply, (x,))
+
+
+@pytest.mark.parametrize("returned", [1, 3])
+def test_a_function_returning_the_wrong_number_of_gradients_raises(returned):
+    class Two(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g,) * returned
+
+    x, y = leaf([1.0]), leaf([2.0])
+    with pytest.raises(RuntimeError, match=f"incorrect number of gradients \\(expected 2, got {returned}\\)"):
+        Two.apply(x, y).backward()
