@@ -285,8 +285,7 @@ class Tensor(TensorMethods):
     # --- autograd --------------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        if self._base is not None and self._vc[0] != self._view_ver:
-            self._refresh_view()  # its base was written in place since: may require grad now
+        self._sync_view()  # a view whose base was written in place may require grad now
         return self._requires_grad
 
     @requires_grad.setter
@@ -368,14 +367,16 @@ class Tensor(TensorMethods):
         else:
             vc[0] += 1
 
-    def _refresh_view(self) -> None:
-        from .ops.inplace_view import refresh_view  # the ops import this module: bound on use
+    def _sync_view(self) -> None:
+        """A view whose base was written in place after its grad_fn was made gets the grad_fn
+        rebuilt from the base (Op.apply makes the same test inline, on its hot path)."""
+        if self._base is not None and self._vc[0] != self._view_ver:
+            from .ops.inplace_view import refresh_view  # the ops import this module: bound on use
 
-        refresh_view(self)
+            refresh_view(self)
 
     def _edge(self) -> tuple:
-        if self._base is not None and self._vc[0] != self._view_ver:
-            self._refresh_view()
+        self._sync_view()
         fn = self.grad_fn
         if fn is not None:
             return (fn, self._output_nr)

@@ -205,7 +205,7 @@ class Op(Node):
                         record = True
                         break
                     if a._base is not None and a._vc[0] != a._view_ver:
-                        a._refresh_view()  # its base was written in place: it may need grad now
+                        a._sync_view()  # its base was written in place: it may need grad now
                         if a._requires_grad:
                             record = True
                             break
@@ -215,7 +215,7 @@ class Op(Node):
                 for a in args:
                     if isinstance(a, Tensor):
                         if a._base is not None and a._vc[0] != a._view_ver:
-                            a._refresh_view()  # a view whose base was written in place since
+                            a._sync_view()  # a view whose base was written in place since
                         if a._requires_grad:
                             needs.append(True)
                             fn = a.grad_fn

@@ -16,11 +16,11 @@ from ..tensor import Tensor, _wrap
 __all__: list[str] = []
 
 
-def _geometry(view: np.ndarray, base: np.ndarray, op: str) -> tuple:
+def _geometry(view: np.ndarray, base: np.ndarray, what: str) -> tuple:
     if not (base.flags.c_contiguous or base.flags.f_contiguous):
         raise NotImplementedError(
-            f"{op}_: in-place operation on a view of a non-contiguous tensor that requires grad is not "
-            "supported by dyngrad yet; call .contiguous() on the base first"
+            f"{what} on a view of a non-contiguous tensor that requires grad is not supported by "
+            "dyngrad yet; call .contiguous() on the base first"
         )
     offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
     # in elements, not bytes: the window is also laid on gradients of another dtype
@@ -94,7 +94,7 @@ def apply_inplace_on_view(cls, view: Tensor, *args, **kwargs) -> Tensor:
             f"a view of a leaf Variable that requires grad is being used in an in-place operation "
             f"({name}_); wrap it in dyngrad.no_grad() or clone the leaf first"
         )
-    geometry = _geometry(view._data, base._data, name)
+    geometry = _geometry(view._data, base._data, f"{name}_: in-place operation")
     old = Window.apply(base._alias(), geometry=geometry)
     y = cls.apply(old, *args, **kwargs)
     node = y.grad_fn
@@ -132,11 +132,9 @@ def refresh_view(view: Tensor) -> None:
     view._view_ver = base._vc[0]
     if not base._requires_grad:
         return
-    prev, grad_mode.enabled = grad_mode.enabled, True  # also when asked for an edge under no_grad
-    try:
-        fresh = Window.apply(base, geometry=_geometry(view._data, base._data, "view"))
-    finally:
-        grad_mode.enabled = prev
+    geometry = _geometry(view._data, base._data, "using a view after its base was written in place")
+    with grad_mode.enable_grad():  # also when asked for an edge under no_grad
+        fresh = Window.apply(base, geometry=geometry)
     view.grad_fn = fresh.grad_fn
     view._output_nr = 0
     view._requires_grad = True
