@@ -11,6 +11,8 @@ from __future__ import annotations
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
+import math
+
 import numpy as np
 
 from ..autograd import grad_mode
@@ -19,12 +21,22 @@ from ._util import Tensor, _wrap, shape_str
 from .reduction import mean, sum
 
 
+def _dot_over(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
+    """``sum(a * b)`` over ``dims`` (kept), without the product as a temporary."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[: a.ndim]
+    kept = "".join(c for i, c in enumerate(letters) if i not in dims)
+    keep_shape = tuple(1 if i in dims else n for i, n in enumerate(a.shape))
+    return np.einsum(f"{letters},{letters}->{kept}", a, b).reshape(keep_shape)
+
+
 def _moments(d: np.ndarray, dims: tuple) -> tuple:
-    """Mean and biased variance of ``d`` over ``dims`` (kept)."""
+    """Mean and biased variance of ``d`` over ``dims`` (kept), and ``d - mean``: a fresh array
+    that ``Normalize`` may take over as its output buffer."""
     with np.errstate(invalid="ignore", divide="ignore"):
         m = d.mean(axis=dims, keepdims=True)
         xc = d - m
-        return m, np.mean(xc * xc, axis=dims, keepdims=True)
+        count = math.prod(d.shape[i] for i in dims)
+        return m, _dot_over(xc, xc, dims) / count if count else np.full_like(m, np.nan), xc
 
 
 class Normalize(Op):
@@ -38,18 +50,27 @@ class Normalize(Op):
     def forward(self, x, weight=None, bias=None, *, stats, from_input, dims=(), eps=1e-5, param_shape=None,
                 param_dims=()):
         d = x._data
-        m, v = stats
+        m, v = stats[:2]
+        # weight is constant along the normalised dims (batch and instance norm): it folds into
+        # the per-group scale, one pass over y instead of two
+        self.folds_weight = weight is None or set(dims) <= set(param_dims)
         with np.errstate(invalid="ignore", divide="ignore"):
             invstd = (1.0 / np.sqrt(v + eps)).astype(d.dtype, copy=False)
-            y = (d - m) * invstd
+            y = stats[2] if len(stats) > 2 else d - m  # d - m is ours to overwrite
+            if weight is not None and self.folds_weight:
+                y *= invstd * weight._data.reshape(param_shape)
+            else:
+                y *= invstd
+                if weight is not None:
+                    y *= weight._data.reshape(param_shape)
         if self.needs_input_grad:
             self.dims, self.param_shape, self.param_dims, self.eps = dims, param_shape, param_dims, eps
             self.from_input = from_input
+            # _backward_arrays's case: the parameters (if any) constant over the normalised dims
+            self.sums_fold = from_input and (set(dims) <= set(param_dims) or weight is bias is None)
             self.mean_arr, self.invstd = m, invstd
             self.bias_shape = bias._data.shape if bias is not None else None
             self.save_for_backward(x, weight)
-        if weight is not None:
-            y *= weight._data.reshape(param_shape)
         if bias is not None:
             y += bias._data.reshape(param_shape)
         return y
@@ -68,6 +89,8 @@ class Normalize(Op):
 
     def backward(self, g):
         x, weight = self.saved_tensors
+        if not grad_mode.enabled and self.sums_fold:
+            return self._backward_arrays(g._data, x._data, weight)
         need = self.needs_input_grad
         xhat, invstd = self._xhat(x)
         gx = gw = gb = None
@@ -84,6 +107,32 @@ class Normalize(Op):
             gw = (sum(gw, pd) if pd else gw).reshape(weight.shape)
         if len(need) > 2 and need[2]:
             gb = (sum(g, pd) if pd else g).reshape(self.bias_shape)
+        return (gx, gw, gb)[: len(need)]
+
+    def _backward_arrays(self, g: np.ndarray, x: np.ndarray, weight) -> tuple:
+        """The first-order backward above in a few NumPy passes, for statistics of x itself and
+        a weight constant along the normalised dims: there, with xc = x - mean and M values per
+        group, gx = weight * invstd * (g - sum(g) / M - xc * invstd**2 * sum(g * xc) / M), and the
+        two sums also give the weight's and bias's gradients."""
+        need, dims, invstd = self.needs_input_grad, self.dims, self.invstd
+        count = math.prod(x.shape[i] for i in dims)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            xc = x - self.mean_arr
+            sum_g = g.sum(axis=dims, keepdims=True)
+            sum_gxc = _dot_over(g, xc, dims)
+            gx = gw = gb = None
+            # the parameters broadcast over the normalised dims and maybe more (instance norm's batch)
+            extra = tuple(i for i in self.param_dims if i not in dims)
+            if len(need) > 1 and need[1]:
+                gw = _wrap((sum_gxc * invstd).sum(axis=extra).reshape(weight.shape))
+            if len(need) > 2 and need[2]:
+                gb = _wrap(sum_g.sum(axis=extra).reshape(self.bias_shape))
+            if need[0]:
+                xc *= sum_gxc * (invstd * invstd / count)
+                xc += sum_g / count
+                gx = np.subtract(g, xc, out=xc)
+                gx *= invstd if weight is None else invstd * weight._data.reshape(self.param_shape)
+                gx = _wrap(gx)
         return (gx, gw, gb)[: len(need)]
 
 
@@ -134,9 +183,9 @@ def batch_norm(
         n = d.size // c if c else 0
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {shape_str(d.shape)}")
-        m, v = _moments(d, dims)
-        _update_running_stats(running_mean, running_var, m, v, momentum, n)
-        return _normalize(input, weight, bias, stats=(m, v), from_input=True, dims=dims, eps=eps,
+        stats = _moments(d, dims)
+        _update_running_stats(running_mean, running_var, *stats[:2], momentum, n)
+        return _normalize(input, weight, bias, stats=stats, from_input=True, dims=dims, eps=eps,
                           param_shape=param_shape, param_dims=dims)
     if running_mean is None or running_var is None:
         raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must be defined in evaluation mode")
@@ -253,7 +302,7 @@ def instance_norm(
     n = int(np.prod(shape[2:]))
     if n <= 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {shape_str(shape)}")
-    m, v = _moments(input._data, dims)
+    m, v, xc = _moments(input._data, dims)
     _update_running_stats(running_mean, running_var, m.mean(axis=0), v.mean(axis=0), momentum, n)
-    return _normalize(input, weight, bias, stats=(m, v), from_input=True, dims=dims, eps=eps,
+    return _normalize(input, weight, bias, stats=(m, v, xc), from_input=True, dims=dims, eps=eps,
                       param_shape=param_shape, param_dims=param_dims)
