@@ -147,14 +147,23 @@ def _max_windows_nan(cands: list, arg_dtype) -> tuple:
     return best, arg
 
 
-def _flat_indices(arg: np.ndarray, geom: _Geom, out_hw: tuple, width: int) -> np.ndarray:
-    """Kernel positions as PyTorch's indices: flat (row * W + col) within each input plane."""
-    kw, (sh, sw), (dh, dw) = geom.kernel[1], geom.stride, geom.dilation
-    (pt, _), (pl, _) = geom.pads
-    ki, kj = np.divmod(arg.astype(np.int64), kw)
-    rows = (np.arange(out_hw[0], dtype=np.int64) * sh - pt)[:, None] + ki * dh
-    cols = (np.arange(out_hw[1], dtype=np.int64) * sw - pl) + kj * dw
-    return rows * width + cols
+def _flat_indices(arg: np.ndarray, geom: _Geom, width: int, padded: bool = False) -> np.ndarray:
+    """Kernel positions as flat indices (row * width + col) within each input plane: PyTorch's
+    indices, or (``padded``) indices into the padded planes."""
+    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
+    (pt, _), (pl, _) = ((0, 0), (0, 0)) if padded else geom.pads
+    ho, wo = arg.shape[2:]
+    idx = np.array([i * dh * width + j * dw for i in range(kh) for j in range(kw)], np.intp)[arg]
+    idx += ((np.arange(ho) * sh - pt) * width)[:, None] + (np.arange(wo) * sw - pl)
+    return idx
+
+
+def _buffer_indices(arg: np.ndarray, geom: _Geom, padded: tuple) -> np.ndarray:
+    """Flat indices into a whole padded (N, C, Hp, Wp) buffer of each window's argmax."""
+    n, c, hp, wp = padded
+    idx = _flat_indices(arg, geom, wp, padded=True)
+    idx += (np.arange(n * c) * (hp * wp)).reshape(n, c, 1, 1)
+    return idx
 
 
 class MaxPool(Op):
@@ -166,7 +175,7 @@ class MaxPool(Op):
         if self.needs_input_grad:
             self.geom, self.arg, self.shape4 = geom, arg, x4.shape
         if return_indices:
-            return geom.from4(out), geom.from4(_flat_indices(arg, geom, out_hw, x4.shape[3]))
+            return geom.from4(out), geom.from4(_flat_indices(arg, geom, x4.shape[3]).astype(np.int64, copy=False))
         return geom.from4(out)
 
     def backward(self, g, _indices_grad=None):
@@ -183,24 +192,24 @@ class MaxPoolScatter(Op):
         g4 = geom.to4(g._data)
         out_hw = g4.shape[2:]
         self.geom, self.arg, self.shape4 = geom, arg, shape4
-        overlap = _overlapping(geom)
-        # g * mask is much faster than a masked write, but inf * 0 would leak NaN elsewhere
-        finite = g4.dtype.kind != "f" or np.isfinite(g4.sum())
         padded = _padded_shape(geom, shape4)
-        tiled = geom.kernel == geom.stride and geom.dilation == (1, 1) and padded[2:] == (
-            out_hw[0] * geom.stride[0], out_hw[1] * geom.stride[1])
-        # windows that tile the buffer exactly write every entry once: no zero fill needed
-        gp = (np.empty if tiled and finite else np.zeros)(padded, g4.dtype)
-        zero = np.zeros((), g4.dtype)
-        for k, r, c in _positions(geom):
-            view = _strided(gp, geom, r, c, out_hw)
-            hit = arg == k
-            if not finite:
-                view += np.where(hit, g4, zero)
-            elif overlap:
-                view += g4 * hit
-            else:  # disjoint windows: each padded pixel is written once
-                np.multiply(g4, hit, out=view)
+        if _overlapping(geom):  # one unbuffered add per window, in PyTorch's order
+            gp = np.zeros(padded, g4.dtype)
+            # flat 1-D operands: NumPy's fast path for add.at
+            np.add.at(gp.reshape(-1), _buffer_indices(arg, geom, padded).reshape(-1), g4.reshape(-1))
+        else:
+            # windows that tile the buffer exactly write every entry once: no zero fill needed
+            tiled = geom.kernel == geom.stride and geom.dilation == (1, 1) and padded[2:] == (
+                out_hw[0] * geom.stride[0], out_hw[1] * geom.stride[1])
+            # g * hit is much faster than a masked write, but inf * 0 would leak NaN elsewhere
+            finite = g4.dtype.kind != "f" or np.isfinite(g4.sum())
+            gp = (np.empty if tiled else np.zeros)(padded, g4.dtype)
+            for k, r, c in _positions(geom):  # disjoint windows: each padded pixel written once
+                view = _strided(gp, geom, r, c, out_hw)
+                if finite:
+                    np.multiply(g4, arg == k, out=view)
+                else:
+                    np.copyto(view, np.where(arg == k, g4, 0))
         (pt, _), (pl, _) = geom.pads
         h, w = shape4[2:]
         return geom.from4(np.ascontiguousarray(gp[:, :, pt:pt + h, pl:pl + w]))
@@ -215,10 +224,8 @@ class MaxPoolGather(Op):
     def forward(self, h, *, geom: _Geom, arg: np.ndarray):
         h4 = geom.to4(h._data)
         self.geom, self.arg, self.shape4 = geom, arg, h4.shape
-        hp = _pad_zero(h4, geom.pads)
-        out = np.zeros(arg.shape, h4.dtype)
-        for k, r, c in _positions(geom):
-            np.copyto(out, _strided(hp, geom, r, c, arg.shape[2:]), where=arg == k)
+        hp = np.ascontiguousarray(_pad_zero(h4, geom.pads))
+        out = hp.reshape(-1)[_buffer_indices(arg, geom, hp.shape)]
         return geom.from4(out)
 
     def backward(self, g):
