@@ -334,10 +334,9 @@ class Relu(Op):
         d = x._data
         if d.dtype.kind == "b":
             raise RuntimeError("relu: Boolean inputs not supported for relu")
-        if d.size < 256:
-            return np.maximum(d, 0)
-        # NumPy's maximum against a scalar has no SIMD loop; against an array it has (~3x faster)
-        return np.maximum(d, np.zeros(d.shape, d.dtype))
+        # NumPy 2.4 on AVX-512 takes the scalar 0 through a SIMD loop: ~2x faster on large
+        # tensors than against an array of zeros (whose allocation and fill cost more)
+        return np.maximum(d, 0)
 
     def backward(self, g):  # PyTorch: the gradient passes where the output is > 0 (0 at x == 0)
         return _masked_grad(g, self.output._data > 0)
