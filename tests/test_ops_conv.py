@@ -183,8 +183,8 @@ def test_integer_conv_keeps_dtype():
     assert y.numpy()[0, 0, 0, 0] == 0 + 1 + 4 + 5
 
 
-# Each kernel has several code paths (the stride-1 "wide" input gradient, 1x1 without im2col,
-# col2im otherwise) and walks the batch in chunks; every path and chunking must give PyTorch's
+# Each kernel has several code paths (the stride-1 input gradient as a convolution with the
+# flipped kernel from 64 channels per group, or else "wide", 1x1 without im2col, col2im otherwise) and walks the batch in chunks; every path and chunking must give PyTorch's
 # values, gradients and second derivatives.
 _PATH_CASES = [
     ("conv2d", dict(padding=1), (3, 2, 5, 17), (4, 2, 3, 3)),  # wide input grad
@@ -198,6 +198,11 @@ _PATH_CASES = [
     ("conv1d", dict(padding=1), (3, 2, 20), (4, 2, 3)),  # wide
     ("conv_transpose2d", dict(), (3, 3, 4, 17), (3, 2, 3, 3)),  # its forward is the wide input grad
     ("conv_transpose2d", dict(dilation=2, output_padding=1), (3, 3, 4, 5), (3, 2, 2, 3)),  # col2im
+    ("conv2d", dict(padding=1), (2, 64, 4, 5), (3, 64, 3, 3)),  # flipped kernel
+    # flipped kernel: grouped, dilated, asymmetric padding
+    ("conv2d", dict(padding="same", dilation=(2, 1), groups=2), (2, 128, 5, 4), (4, 64, 3, 2)),
+    ("conv2d", dict(padding=3), (2, 64, 3, 3), (2, 64, 3, 3)),  # padding past the kernel: col2im
+    ("conv_transpose2d", dict(padding=1), (2, 3, 4, 5), (3, 64, 3, 3)),  # its forward: flipped kernel
 ]
 
 
@@ -220,6 +225,16 @@ def test_every_kernel_path_and_chunking_matches_torch(monkeypatch, chunk, fn, kw
         results.append([a.detach().numpy() for a in (y, gx, gw, hx, hw)])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_the_path_cases_reach_the_flipped_kernel_input_gradient(monkeypatch):
+    """From 64 channels per group the stride-1 input gradient is a forward convolution."""
+    calls = []
+    forward = conv_ops._conv_arrays
+    monkeypatch.setattr(conv_ops, "_conv_arrays", lambda *a: calls.append(a[1].shape) or forward(*a))
+    x = dyngrad.from_numpy(np.ones((2, 64, 4, 5))).requires_grad_()
+    conv_ops.conv2d(x, dyngrad.from_numpy(np.ones((3, 64, 3, 3))), padding=1).sum().backward()
+    assert calls == [(3, 64, 3, 3), (64, 3, 3, 3)]  # the forward, then the flipped weight
 
 
 def test_the_path_cases_reach_the_wide_input_gradient(monkeypatch):
