@@ -479,3 +479,25 @@ def test_a_function_returning_the_wrong_number_of_gradients_raises(returned):
     x, y = leaf([1.0]), leaf([2.0])
     with pytest.raises(RuntimeError, match=f"incorrect number of gradients \\(expected 2, got {returned}\\)"):
         Two.apply(x, y).backward()
+
+
+def test_gradient_sums_accumulate_in_place_without_touching_shared_buffers():
+    """A buffer's sum is added into in place only while no node has passed it on: here m's
+    summed gradient reaches a and the leaf y2 through Add's backward (one array for both), y2
+    keeps it as its .grad, and only then does a get its other contribution (the long chain runs
+    last)."""
+    y1 = dyngrad.tensor([1.0, 2.0], requires_grad=True)
+    y2 = dyngrad.tensor([3.0, 4.0], requires_grad=True)
+    a = y1 * 1.0
+    m = a + y2
+    chain = a * 7.0
+    for _ in range(3):
+        chain = chain * 1.0
+    out = (chain + (m * 3.0 + m * 5.0)).sum()
+    out.backward()
+    np.testing.assert_array_equal(y1.grad.numpy(), [15.0, 15.0])
+    np.testing.assert_array_equal(y2.grad.numpy(), [8.0, 8.0])
+    w = dyngrad.tensor([2.0], requires_grad=True)
+    total = sum((w * float(k) for k in range(1, 6)), dyngrad.zeros(1))  # five uses, summed in place
+    total.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [15.0])

@@ -63,6 +63,19 @@ def _sum(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     return a + b if create_graph else _wrap(a._data + b._data)
 
 
+def _accumulate(a: Tensor, b: Tensor, create_graph: bool, owned: set) -> Tensor:
+    """``a + b`` for a gradient buffer. A sum made here belongs to the buffer alone until its node
+    runs (``owned``: ids of such sums): later contributions are added into it in place, so a
+    tensor used at every step of a loop costs one array, not one per use."""
+    if id(a) in owned and a._data.shape == b._data.shape and a._data.dtype == b._data.dtype:
+        np.add(a._data, b._data, out=a._data)
+        return a
+    total = _sum(a, b, create_graph)
+    if not create_graph:
+        owned.add(id(total))
+    return total
+
+
 def _graph_order(roots: list[Node]) -> dict:
     """Count, for every node reachable from ``roots`` (the roots included), the edges that point
     to it. The counts double as the visited set: a node is walked when first counted."""
@@ -145,6 +158,7 @@ def run_backward(
         buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
     ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
     handed_out = {id(g._data) for g in root_grads}  # the caller may hold these
+    owned: set = set()  # see _accumulate
     prev_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
@@ -153,6 +167,9 @@ def run_backward(
             buf = buffers.pop(node, None)
             if buf is None:
                 buf = [None] * node._n_out
+            elif owned:  # from here on the node's backward may pass these on, shared
+                for g in buf:
+                    owned.discard(id(g))
             if node._pre_hooks:
                 _apply_pre_hooks(node, buf)
             if node._retain:
@@ -194,7 +211,7 @@ def run_backward(
                     elif b[nr] is None:
                         b[nr] = g
                     else:
-                        b[nr] = _sum(b[nr], g, create_graph)
+                        b[nr] = _accumulate(b[nr], g, create_graph, owned)
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0 and (needed is None or child in needed or child in capture):
