@@ -71,7 +71,7 @@ def _accumulate(a: Tensor, b: Tensor, create_graph: bool, owned: set) -> Tensor:
         np.add(a._data, b._data, out=a._data)
         return a
     total = _sum(a, b, create_graph)
-    if not create_graph:
+    if not create_graph and type(total._data) is np.ndarray:  # 0-d sums come out as NumPy scalars
         owned.add(id(total))
     return total
 
