@@ -203,6 +203,8 @@ _PATH_CASES = [
     ("conv2d", dict(padding="same", dilation=(2, 1), groups=2), (2, 128, 5, 4), (4, 64, 3, 2)),
     ("conv2d", dict(padding=3), (2, 64, 3, 3), (2, 64, 3, 3)),  # padding past the kernel: col2im
     ("conv_transpose2d", dict(padding=1), (2, 3, 4, 5), (3, 64, 3, 3)),  # its forward: flipped kernel
+    # output_padding at stride 1 (dilation 2): not the flipped kernel, whose windows would overrun
+    ("conv_transpose2d", dict(dilation=2, output_padding=1), (2, 3, 4, 5), (3, 64, 3, 3)),
 ]
 
 
