@@ -240,3 +240,24 @@ def test_cross_entropy_second_derivative_through_create_graph_matches_torch():
         (gg,) = L.autograd.grad((g ** 2).sum(), x)
         out.append(gg.numpy())
     np.testing.assert_allclose(out[0], out[1], rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_backward_twice_with_retain_graph(weighted):
+    """The class-index backward writes its gradient over the forward's exp buffer; a second
+    backward (retain_graph) recomputes it and gives the same gradient."""
+    rng = np.random.default_rng(3)
+    x = dyngrad.from_numpy(rng.standard_normal((5, 7)).astype(np.float32)).requires_grad_()
+    t = dyngrad.from_numpy(rng.integers(0, 7, 5))
+    w = dyngrad.from_numpy(rng.uniform(0.5, 2.0, 7).astype(np.float32)) if weighted else None
+    loss_value = DG.cross_entropy(x, t, weight=w)
+    loss_value.backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    x.grad = None
+    loss_value.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), first)
+    p = np.exp(x.detach().numpy().astype(np.float64))
+    p /= p.sum(1, keepdims=True)
+    p[np.arange(5), t.numpy()] -= 1
+    wt = w.numpy()[t.numpy()] if weighted else np.ones(5)
+    np.testing.assert_allclose(first, p * wt[:, None] / wt.sum(), rtol=1e-5, atol=1e-7)

@@ -219,9 +219,16 @@ class SoftmaxCrossEntropyIndex(Op):
             q[self.at] = self.wt if wt is not None else 1
             p = softmax(x, 1)
             return g * ((p * _wrap(wt) if wt is not None else p) - _wrap(q))
-        # g * wt * softmax, then g * wt subtracted at the targets
+        # g * wt * softmax, then g * wt subtracted at the targets; written over the exp buffer,
+        # which a second backward (retain_graph) then recomputes
+        e, sums = self.exp, self.sums
+        if e is None:
+            d = x._data
+            e = np.exp(d - np.maximum.reduce(d, axis=1, keepdims=True))
+            sums = np.add.reduce(e, axis=1, keepdims=True)
+        self.exp = None
         scale = np.asarray(g._data * wt if wt is not None else g._data, dt)
-        gx = np.multiply(self.exp, scale / self.sums)
+        gx = np.multiply(e, scale / sums, out=e)
         gx[self.at] -= scale[:, 0] if scale.ndim else scale
         return _wrap(gx)
 
