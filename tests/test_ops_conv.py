@@ -199,6 +199,9 @@ _PATH_CASES = [
     ("conv_transpose2d", dict(), (3, 3, 4, 17), (3, 2, 3, 3)),  # its forward is the wide input grad
     ("conv_transpose2d", dict(dilation=2, output_padding=1), (3, 3, 4, 5), (3, 2, 2, 3)),  # col2im
     ("conv2d", dict(padding=1), (2, 64, 4, 5), (3, 64, 3, 3)),  # flipped kernel
+    ("conv2d", dict(padding=1, groups=2), (2, 4, 16, 17), (6, 2, 3, 3)),  # 256+ positions: a GEMM per image
+    ("conv2d", dict(padding=1), (2, 64, 16, 17), (3, 64, 3, 3)),  # flipped kernel, a GEMM per image
+    ("conv2d", dict(padding=1), (2, 1, 16, 16), (128, 1, 3, 3)),  # a GEMM per image, 128 outputs
     # flipped kernel: grouped, dilated, asymmetric padding
     ("conv2d", dict(padding="same", dilation=(2, 1), groups=2), (2, 128, 5, 4), (4, 64, 3, 2)),
     ("conv2d", dict(padding=3), (2, 64, 3, 3), (2, 64, 3, 3)),  # padding past the kernel: col2im

@@ -77,10 +77,17 @@ def _conv_arrays(x4, w4, geom: _Geom, out_hw=None, xp=None) -> np.ndarray:
         return np.matmul(wg, x4.reshape(n, groups, -1, ho * wo)).reshape(n, o, ho, wo)
     out = np.empty((n, o, ho, wo), np.result_type(x4, w4))
     xp = _pad_zero(x4, geom.pads) if xp is None else xp
+    # from 256 positions per image, one GEMM per image writing its (O, L) block of out in place
+    # beats one GEMM per chunk and a transposing copy (measured 0.69-0.99x; 1.34x at 7x7)
+    per_image = ho * wo >= 256
     for n0, n1 in _chunks(n, wg.shape[2] * groups, ho * wo):
         cols = _cols(xp[n0:n1], geom, (ho, wo))
-        y = np.matmul(wg, cols.reshape(groups, -1, cols.shape[1]))  # (G, O/G, n*L): (O, n, L)
-        np.copyto(out[n0:n1], y.reshape(o, n1 - n0, ho, wo).transpose(1, 0, 2, 3))
+        if per_image:
+            stack = cols.reshape(groups, -1, n1 - n0, ho * wo).transpose(2, 0, 1, 3)  # (n, G, k, L)
+            np.matmul(wg, stack, out=out[n0:n1].reshape(n1 - n0, groups, o // groups, ho * wo))
+        else:
+            y = np.matmul(wg, cols.reshape(groups, -1, cols.shape[1]))  # (G, O/G, n*L): (O, n, L)
+            np.copyto(out[n0:n1], y.reshape(o, n1 - n0, ho, wo).transpose(1, 0, 2, 3))
     return out
 
 
@@ -99,10 +106,18 @@ def _conv_weight_grad_arrays(x4, g4, geom: _Geom, wshape4: tuple, xp=None) -> np
     transposed = og < 128
     gw = None
     xp = _pad_zero(x4, geom.pads) if xp is None else xp
+    per_image = ho * wo >= 256
     for n0, n1 in _chunks(n, k * groups, ho * wo):
-        cols = _cols(xp[n0:n1], geom, (ho, wo)).reshape(groups, k, -1)
-        g3 = _channels_first(g4[n0:n1], groups)
-        part = np.matmul(cols, g3.transpose(0, 2, 1)) if transposed else np.matmul(g3, cols.transpose(0, 2, 1))
+        cols = _cols(xp[n0:n1], geom, (ho, wo))
+        if per_image:  # g read in place, one GEMM per image, summed over the chunk's images
+            cols = cols.reshape(groups, k, n1 - n0, ho * wo).transpose(2, 0, 1, 3)  # (n, G, k, L)
+            g3 = g4[n0:n1].reshape(n1 - n0, groups, og, ho * wo)
+            part = (np.matmul(cols, g3.transpose(0, 1, 3, 2)) if transposed
+                    else np.matmul(g3, cols.transpose(0, 1, 3, 2))).sum(0)
+        else:
+            cols = cols.reshape(groups, k, -1)
+            g3 = _channels_first(g4[n0:n1], groups)
+            part = np.matmul(cols, g3.transpose(0, 2, 1)) if transposed else np.matmul(g3, cols.transpose(0, 2, 1))
         gw = part if gw is None else np.add(gw, part, out=gw)
     if transposed:
         gw = np.ascontiguousarray(gw.transpose(0, 2, 1))
