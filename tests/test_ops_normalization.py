@@ -173,3 +173,38 @@ def test_batch_norm_second_derivative_with_create_graph_matches_torch():
         (gg,) = L.autograd.grad((g * g).sum(), x)
         outs.append(gg.detach().numpy())
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-8, atol=1e-10)
+
+
+def _affine_norm(F_, kind: str, x, w, b):
+    """``kind`` of normalisation from the functional module ``F_``, with weight and bias."""
+    if kind == "batch_norm":
+        return F_.batch_norm(x, None, None, w, b, training=True)
+    if kind == "instance_norm":
+        return F_.instance_norm(x, weight=w, bias=b)
+    if kind == "group_norm":
+        return F_.group_norm(x, 2, w, b)
+    return F_.layer_norm(x, tuple(w.shape), w, b)
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["batch_norm", "instance_norm", "group_norm", "layer_norm"])
+def test_float16_statistics_do_not_overflow(kind):
+    """float16 input whose per-group sum of squares passes float16's 65504: the statistics and
+    the backward's sums are taken in float32, as PyTorch does; results stay float16."""
+    rng = np.random.default_rng(4)
+    shape = (4, 4, 96, 96)  # 9216 values per instance: sums of squares ~80000
+    x = (rng.standard_normal(shape) * 3 + 5).astype(np.float16)
+    g = rng.standard_normal(shape).astype(np.float16)
+    n_par = shape[-1] if kind == "layer_norm" else shape[1]
+    results = []
+    for L, F_ in ((dyngrad, normalization), (torch, torch.nn.functional)):
+        xt = L.tensor(x, requires_grad=True)
+        w = L.tensor(np.linspace(0.5, 1.5, n_par).astype(np.float16), requires_grad=True)
+        b = L.tensor(np.linspace(-1, 1, n_par).astype(np.float16), requires_grad=True)
+        y = _affine_norm(F_, kind, xt, w, b)
+        y.backward(L.tensor(g))
+        results.append([t.detach().numpy() for t in (y, xt.grad, w.grad, b.grad)])
+    for ours, theirs in zip(*results):
+        assert ours.dtype == np.float16
+        scale = np.abs(theirs.astype(np.float64)).max()
+        np.testing.assert_allclose(ours.astype(np.float64), theirs.astype(np.float64), rtol=0, atol=1e-2 * scale)

@@ -21,12 +21,17 @@ from ._util import Tensor, _wrap, shape_str
 from .reduction import mean, sum
 
 
+def _accumulator(d: np.ndarray):
+    """The dtype to sum ``d`` in: float32 for float16 (whose sums of squares overflow at 65504)."""
+    return np.float32 if d.dtype == np.float16 else None
+
+
 def _dot_over(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
     """``sum(a * b)`` over ``dims`` (kept), without the product as a temporary."""
     letters = "abcdefghijklmnopqrstuvwxyz"[: a.ndim]
     kept = "".join(c for i, c in enumerate(letters) if i not in dims)
     keep_shape = tuple(1 if i in dims else n for i, n in enumerate(a.shape))
-    return np.einsum(f"{letters},{letters}->{kept}", a, b).reshape(keep_shape)
+    return np.einsum(f"{letters},{letters}->{kept}", a, b, dtype=_accumulator(a)).reshape(keep_shape)
 
 
 def _moments(d: np.ndarray, dims: tuple) -> tuple:
@@ -118,15 +123,16 @@ class Normalize(Op):
         count = math.prod(x.shape[i] for i in dims)
         with np.errstate(invalid="ignore", divide="ignore"):
             xc = x - self.mean_arr
-            sum_g = g.sum(axis=dims, keepdims=True)
+            sum_g = g.sum(axis=dims, keepdims=True, dtype=_accumulator(g))
             sum_gxc = _dot_over(g, xc, dims)
             gx = gw = gb = None
             # the parameters broadcast over the normalised dims and maybe more (instance norm's batch)
             extra = tuple(i for i in self.param_dims if i not in dims)
             if len(need) > 1 and need[1]:
-                gw = _wrap((sum_gxc * invstd).sum(axis=extra).reshape(weight.shape))
+                gw = (sum_gxc * invstd).sum(axis=extra).reshape(weight.shape)
+                gw = _wrap(gw.astype(weight._data.dtype, copy=False))
             if len(need) > 2 and need[2]:
-                gb = _wrap(sum_g.sum(axis=extra).reshape(self.bias_shape))
+                gb = _wrap(sum_g.sum(axis=extra).reshape(self.bias_shape).astype(g.dtype, copy=False))
             if need[0]:
                 xc *= sum_gxc * (invstd * invstd / count)
                 xc += sum_g / count
