@@ -35,10 +35,15 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold",
 # cache between the copy that makes them and the GEMM that reads them, and no batch-sized
 # temporary is allocated. Measured on the s08/s09 training steps, that made the whole step ~9%
 # faster than one GEMM per image over a stored batch-wide column matrix, which ran mostly from
-# fresh, page-faulting memory; so the weight gradient rebuilds the columns, chunk by chunk.
+# fresh, page-faulting memory; so the weight gradient rebuilds the columns, chunk by chunk (kept
+# from the forward instead, the s08 step measured 10% slower). From _PER_IMAGE positions per
+# image, the forward and the weight gradient run one GEMM per image of the chunk instead, which
+# writes its (O, Ho*Wo) block of the output, or reads g, in place: no transposing copy (measured
+# 0.65-1.0x of the per-chunk GEMM and copy there; 1.34x at 7x7 positions).
 
 _CHUNK = 1 << 18  # elements of a chunk's column matrix: 1 MiB in float32, about an L2 cache
 _MIN_WIDTH = 512  # GEMM columns per chunk at least: narrower ones run BLAS inefficiently
+_PER_IMAGE = 256
 
 
 def _chunks(n: int, rows: int, positions: int) -> list:
@@ -77,9 +82,7 @@ def _conv_arrays(x4, w4, geom: _Geom, out_hw=None, xp=None) -> np.ndarray:
         return np.matmul(wg, x4.reshape(n, groups, -1, ho * wo)).reshape(n, o, ho, wo)
     out = np.empty((n, o, ho, wo), np.result_type(x4, w4))
     xp = _pad_zero(x4, geom.pads) if xp is None else xp
-    # from 256 positions per image, one GEMM per image writing its (O, L) block of out in place
-    # beats one GEMM per chunk and a transposing copy (measured 0.69-0.99x; 1.34x at 7x7)
-    per_image = ho * wo >= 256
+    per_image = ho * wo >= _PER_IMAGE
     for n0, n1 in _chunks(n, wg.shape[2] * groups, ho * wo):
         cols = _cols(xp[n0:n1], geom, (ho, wo))
         if per_image:
@@ -106,10 +109,10 @@ def _conv_weight_grad_arrays(x4, g4, geom: _Geom, wshape4: tuple, xp=None) -> np
     transposed = og < 128
     gw = None
     xp = _pad_zero(x4, geom.pads) if xp is None else xp
-    per_image = ho * wo >= 256
+    per_image = ho * wo >= _PER_IMAGE
     for n0, n1 in _chunks(n, k * groups, ho * wo):
         cols = _cols(xp[n0:n1], geom, (ho, wo))
-        if per_image:  # g read in place, one GEMM per image, summed over the chunk's images
+        if per_image:  # summed over the chunk's images
             cols = cols.reshape(groups, k, n1 - n0, ho * wo).transpose(2, 0, 1, 3)  # (n, G, k, L)
             g3 = g4[n0:n1].reshape(n1 - n0, groups, og, ho * wo)
             part = (np.matmul(cols, g3.transpose(0, 1, 3, 2)) if transposed
