@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
+import functools
 import math
 
 import numpy as np
@@ -26,12 +27,21 @@ def _accumulator(d: np.ndarray):
     return np.float32 if d.dtype == np.float16 else None
 
 
+@functools.lru_cache(maxsize=256)
+def _groups(shape: tuple, dims: tuple) -> tuple:
+    """For reductions of an array of ``shape`` over ``dims``: the einsum subscripts of a
+    per-group dot product, the kept shape, and the number of values per group (made once per
+    shape: building them cost more than the einsum on small tensors)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[: len(shape)]
+    kept = "".join(c for i, c in enumerate(letters) if i not in dims)
+    keep_shape = tuple(1 if i in dims else n for i, n in enumerate(shape))
+    return f"{letters},{letters}->{kept}", keep_shape, math.prod(shape[i] for i in dims)
+
+
 def _dot_over(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
     """``sum(a * b)`` over ``dims`` (kept), without the product as a temporary."""
-    letters = "abcdefghijklmnopqrstuvwxyz"[: a.ndim]
-    kept = "".join(c for i, c in enumerate(letters) if i not in dims)
-    keep_shape = tuple(1 if i in dims else n for i, n in enumerate(a.shape))
-    return np.einsum(f"{letters},{letters}->{kept}", a, b, dtype=_accumulator(a)).reshape(keep_shape)
+    subscripts, keep_shape, _ = _groups(a.shape, dims)
+    return np.einsum(subscripts, a, b, dtype=_accumulator(a)).reshape(keep_shape)
 
 
 def _moments(d: np.ndarray, dims: tuple) -> tuple:
@@ -40,7 +50,7 @@ def _moments(d: np.ndarray, dims: tuple) -> tuple:
     with np.errstate(invalid="ignore", divide="ignore"):
         m = d.mean(axis=dims, keepdims=True)
         xc = d - m
-        count = math.prod(d.shape[i] for i in dims)
+        count = _groups(d.shape, dims)[2]
         return m, _dot_over(xc, xc, dims) / count if count else np.full_like(m, np.nan), xc
 
 
@@ -56,24 +66,22 @@ class Normalize(Op):
                 param_dims=()):
         d = x._data
         m, v = stats[:2]
-        # weight is constant along the normalised dims (batch and instance norm): it folds into
-        # the per-group scale, one pass over y instead of two
-        self.folds_weight = weight is None or set(dims) <= set(param_dims)
+        # parameters constant along the normalised dims (batch and instance norm): the weight
+        # folds into the per-group scale (one pass over y instead of two), and the backward's
+        # sums over those dims give the parameters' gradients too (_backward_arrays)
+        constant = set(dims) <= set(param_dims) or weight is bias is None
         with np.errstate(invalid="ignore", divide="ignore"):
             invstd = (1.0 / np.sqrt(v + eps)).astype(d.dtype, copy=False)
             y = stats[2] if len(stats) > 2 else d - m  # d - m is ours to overwrite
-            if weight is not None and self.folds_weight:
-                y *= invstd * weight._data.reshape(param_shape)
-            else:
-                y *= invstd
-                if weight is not None:
-                    y *= weight._data.reshape(param_shape)
+            scale = invstd * weight._data.reshape(param_shape) if weight is not None and constant else invstd
+            y *= scale
+            if weight is not None and not constant:
+                y *= weight._data.reshape(param_shape)
         if self.needs_input_grad:
             self.dims, self.param_shape, self.param_dims, self.eps = dims, param_shape, param_dims, eps
             self.from_input = from_input
-            # _backward_arrays's case: the parameters (if any) constant over the normalised dims
-            self.sums_fold = from_input and (set(dims) <= set(param_dims) or weight is bias is None)
-            self.mean_arr, self.invstd = m, invstd
+            self.sums_fold = from_input and constant
+            self.mean_arr, self.invstd, self.scale = m, invstd, scale
             self.bias_shape = bias._data.shape if bias is not None else None
             self.save_for_backward(x, weight)
         if bias is not None:
@@ -120,7 +128,7 @@ class Normalize(Op):
         group, gx = weight * invstd * (g - sum(g) / M - xc * invstd**2 * sum(g * xc) / M), and the
         two sums also give the weight's and bias's gradients."""
         need, dims, invstd = self.needs_input_grad, self.dims, self.invstd
-        count = math.prod(x.shape[i] for i in dims)
+        count = _groups(x.shape, dims)[2]
         with np.errstate(invalid="ignore", divide="ignore"):
             xc = x - self.mean_arr
             sum_g = g.sum(axis=dims, keepdims=True, dtype=_accumulator(g))
@@ -137,7 +145,7 @@ class Normalize(Op):
                 xc *= sum_gxc * (invstd * invstd / count)
                 xc += sum_g / count
                 gx = np.subtract(g, xc, out=xc)
-                gx *= invstd if weight is None else invstd * weight._data.reshape(self.param_shape)
+                gx *= self.scale
                 gx = _wrap(gx)
         return (gx, gw, gb)[: len(need)]
 
