@@ -192,12 +192,17 @@ class SoftmaxCrossEntropyIndex(Op):
     ``g * wt * (softmax - onehot)`` in NumPy. A recorded backward (create_graph) uses the
     dyngrad formula of ``SoftmaxCrossEntropy`` so that it can be differentiated again."""
 
-    def forward(self, x, *, safe, wt, reduction, denom):
-        d = x._data
+    @staticmethod
+    def _exp_rows(d: np.ndarray) -> tuple:
+        """``(row max, exp(d - row max), its row sums)`` over the class dim 1, in one buffer."""
         row_max = np.maximum.reduce(d, axis=1, keepdims=True)
         e = np.subtract(d, row_max)
         np.exp(e, out=e)
-        sums = np.add.reduce(e, axis=1, keepdims=True)
+        return row_max, e, np.add.reduce(e, axis=1, keepdims=True)
+
+    def forward(self, x, *, safe, wt, reduction, denom):
+        d = x._data
+        row_max, e, sums = self._exp_rows(d)
         at = _target_index(safe)
         # log_softmax at the targets only: (x_t - max) - log(sum exp(x - max)); the row stats
         # (N, 1, d1, ...) hold one value per target position: [:, 0] lines them up, no gather
@@ -223,9 +228,7 @@ class SoftmaxCrossEntropyIndex(Op):
         # which a second backward (retain_graph) then recomputes
         e, sums = self.exp, self.sums
         if e is None:
-            d = x._data
-            e = np.exp(d - np.maximum.reduce(d, axis=1, keepdims=True))
-            sums = np.add.reduce(e, axis=1, keepdims=True)
+            _, e, sums = self._exp_rows(x._data)
         self.exp = None
         scale = np.asarray(g._data * wt if wt is not None else g._data, dt)
         gx = np.multiply(e, scale / sums, out=e)
