@@ -184,8 +184,9 @@ def test_integer_conv_keeps_dtype():
 
 
 # Each kernel has several code paths (the stride-1 input gradient as a convolution with the
-# flipped kernel from 64 channels per group, or else "wide", 1x1 without im2col, col2im otherwise) and walks the batch in chunks; every path and chunking must give PyTorch's
-# values, gradients and second derivatives.
+# flipped kernel from 64 channels per group, or else "wide"; 1x1 without im2col; col2im
+# otherwise; a GEMM per image from 256 positions) and walks the batch in chunks; every path and
+# chunking must give PyTorch's values, gradients and second derivatives.
 _PATH_CASES = [
     ("conv2d", dict(padding=1), (3, 2, 5, 17), (4, 2, 3, 3)),  # wide input grad
     ("conv2d", dict(padding="same", dilation=(1, 2), groups=2), (3, 4, 4, 33), (6, 2, 3, 3)),  # wide, dilated

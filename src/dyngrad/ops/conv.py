@@ -112,15 +112,16 @@ def _conv_weight_grad_arrays(x4, g4, geom: _Geom, wshape4: tuple, xp=None) -> np
     per_image = ho * wo >= _PER_IMAGE
     for n0, n1 in _chunks(n, k * groups, ho * wo):
         cols = _cols(xp[n0:n1], geom, (ho, wo))
-        if per_image:  # summed over the chunk's images
-            cols = cols.reshape(groups, k, n1 - n0, ho * wo).transpose(2, 0, 1, 3)  # (n, G, k, L)
+        if per_image:  # (n, G, k, L) and g in place as (n, G, O/G, L)
+            cols = cols.reshape(groups, k, n1 - n0, ho * wo).transpose(2, 0, 1, 3)
             g3 = g4[n0:n1].reshape(n1 - n0, groups, og, ho * wo)
-            part = (np.matmul(cols, g3.transpose(0, 1, 3, 2)) if transposed
-                    else np.matmul(g3, cols.transpose(0, 1, 3, 2))).sum(0)
-        else:
+        else:  # (G, k, n*L) and (G, O/G, n*L)
             cols = cols.reshape(groups, k, -1)
             g3 = _channels_first(g4[n0:n1], groups)
-            part = np.matmul(cols, g3.transpose(0, 2, 1)) if transposed else np.matmul(g3, cols.transpose(0, 2, 1))
+        part = (np.matmul(cols, np.swapaxes(g3, -1, -2)) if transposed
+                else np.matmul(g3, np.swapaxes(cols, -1, -2)))
+        if per_image:
+            part = part.sum(0)
         gw = part if gw is None else np.add(gw, part, out=gw)
     if transposed:
         gw = np.ascontiguousarray(gw.transpose(0, 2, 1))
