@@ -54,3 +54,27 @@ def test_incompatible_shapes_name_the_op_and_shapes(shapes):
     x, y = dyngrad.zeros(sa), dyngrad.zeros(bad)
     with pytest.raises(RuntimeError, match=r"add.*\[.*\].*\[.*\]"):
         x + y
+
+
+
+SCALARS = [0.5, -0.0, 1 / 3, 7, 0, -3, 1e5, 65519.0, 65520.0, 3e-8, 1e39, -1e39, 1e-45,
+           float("inf"), float("-inf"), float("nan"), 2**70]
+UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("op", sorted(UFUNCS))
+def test_python_scalar_operand_takes_the_tensor_dtype(dtype, op):
+    # the operand fast path hands NumPy a 0-d array of the tensor's dtype instead of the Python
+    # scalar: the values must be NumPy's for the weakly typed scalar, bit for bit (signed zeros,
+    # overflow to inf, nan), with the scalar on either side
+    fn = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+          "div": lambda a, b: a / b}[op]
+    vals = np.array([0.0, -0.0, 1.5, -2.25, 3e-5, 6e4, np.inf, -np.inf, np.nan, 1e-7], dtype)
+    x = dyngrad.tensor(vals)
+    with np.errstate(all="ignore"):
+        for s in SCALARS:
+            for ours, expected in ((fn(x, s), UFUNCS[op](vals, s)), (fn(s, x), UFUNCS[op](s, vals))):
+                assert ours.dtype.name == dtype
+                np.testing.assert_array_equal(ours.numpy(), expected, err_msg=f"{op} with {s!r}", strict=True)
+                assert (np.signbit(ours.numpy()) == np.signbit(expected)).all(), (op, s)

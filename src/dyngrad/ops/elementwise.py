@@ -89,24 +89,33 @@ def _broadcast_error(op: str, *shapes) -> RuntimeError:
 
 
 def _operands(a, b, op: str):
-    """The operands as arrays (a Python scalar may stay one) of their PyTorch result dtype."""
+    """The operands as arrays (a Python int may stay one) of their PyTorch result dtype.
+
+    NumPy treats a Python scalar as weakly typed, as PyTorch does: with a float array it is cast
+    to the array's dtype. Made a 0-d array of that dtype here, it gives the same values, and the
+    ufunc skips NumPy's scalar promotion (~0.4 us of a ~0.9 us call on a small array)."""
     if isinstance(a, Tensor):
         xa = a._data
         if isinstance(b, Tensor):
             if xa.dtype == b._data.dtype:
                 return xa, b._data
-        else:  # NumPy treats a Python scalar as weakly typed, as PyTorch does
+        else:
             tb = type(b)
             if tb is float or tb is int:
                 k = xa.dtype.kind
-                if k == "f" or (tb is int and k in "iu"):
+                if k == "f":
+                    return xa, np.array(b, xa.dtype)
+                if tb is int and k in "iu":
                     return xa, b
     elif isinstance(b, Tensor):
         ta = type(a)
         if ta is float or ta is int:
-            k = b._data.dtype.kind
-            if k == "f" or (ta is int and k in "iu"):
-                return a, b._data
+            xb = b._data
+            k = xb.dtype.kind
+            if k == "f":
+                return np.array(a, xb.dtype), xb
+            if ta is int and k in "iu":
+                return a, xb
     return binary_arrays(a, b, op)
 
 

@@ -29,6 +29,29 @@ __all__ = [
     "tanh_", "relu_", "zero_", "fill_",
 ]
 
+_ONES: dict = {}
+
+
+def _one(dtype: np.dtype) -> np.ndarray:
+    """A read-only 0-d 1 of ``dtype``: as a ufunc operand it costs no Python-scalar promotion."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = _ONES[dtype] = np.ones((), dtype)
+        one.flags.writeable = False
+    return one
+
+
+def _sigmoid_array(d: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-d))`` in one buffer; exp's overflow for very negative d gives 0, as it
+    should. Positional ``out``: cheaper than the keyword on small arrays."""
+    if not d.ndim:  # NumPy gives scalars for 0-dim operands, which can't be written into
+        return np.reciprocal(np.exp(np.negative(d)) + 1)
+    t = np.negative(d)
+    np.exp(t, t)
+    np.add(t, _one(t.dtype), t)
+    return np.reciprocal(t, t)
+
+
 _erf_impl: list = []
 
 
@@ -248,14 +271,7 @@ class TanhGrad(Op):
 class Sigmoid(_Unary):
     save_output = True
 
-    @staticmethod
-    def ufunc(d):
-        # exp(-x) overflows to inf for very negative x: sigmoid is 0
-        if not d.ndim:  # NumPy gives scalars for 0-dim operands, which can't be written into
-            return np.reciprocal(np.exp(np.negative(d)) + 1)
-        t = np.exp(np.negative(d))
-        t += 1
-        return np.reciprocal(t, t)  # positional out: cheaper than the keyword on small arrays
+    ufunc = staticmethod(_sigmoid_array)
 
     def backward(self, g):
         return SigmoidGrad.apply(g, self.output)
@@ -269,7 +285,7 @@ class SigmoidGrad(Op):
         gd, yd = g._data, y._data
         if self.needs_input_grad:
             self.save_for_backward(g, y)
-        t = np.subtract(1, yd, out=np.empty(yd.shape, yd.dtype))  # an array even for 0-dim
+        t = np.subtract(_one(yd.dtype), yd, out=np.empty(yd.shape, yd.dtype))  # an array even for 0-dim
         t = np.multiply(gd, t, out=t if t.shape == gd.shape and t.dtype == gd.dtype else None)
         t *= yd
         return t

@@ -32,15 +32,6 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _sigmoid_array(d: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-d)) in one buffer; exp overflow for very negative d gives 0, as it should."""
-    t = np.negative(d)
-    with np.errstate(over="ignore"):
-        np.exp(t, out=t)
-    t += 1
-    return np.reciprocal(t, out=t)
-
-
 class HiddenLinear(Op):
     """``h @ weight.T + step`` for one time step: computed as ``(weight @ h.T).T``, which OpenBLAS
     runs markedly faster than ``h @ weight.T`` for the few-row ``h`` of a recurrent step."""
@@ -74,7 +65,7 @@ class LSTMGates(Op):
     def forward(self, gates, c):
         gd = gates._data
         hs = c._data.shape[-1]
-        act = _sigmoid_array(gd)
+        act = _unary._sigmoid_array(gd)
         act[..., 2 * hs:3 * hs] = np.tanh(gd[..., 2 * hs:3 * hs])
         c_new = act[..., hs:2 * hs] * c._data
         c_new += act[..., :hs] * act[..., 2 * hs:3 * hs]
@@ -134,7 +125,7 @@ class GRUGates(Op):
     def forward(self, gi, gh, h):
         gid, ghd, hd = gi._data, gh._data, h._data
         hs = hd.shape[-1]
-        rz = _sigmoid_array(gid[..., :2 * hs] + ghd[..., :2 * hs])
+        rz = _unary._sigmoid_array(gid[..., :2 * hs] + ghd[..., :2 * hs])
         r, z = rz[..., :hs], rz[..., hs:]
         n = np.tanh(gid[..., 2 * hs:] + r * ghd[..., 2 * hs:])
         self.save_for_backward(gi, gh, h)
