@@ -213,12 +213,15 @@ _PATH_CASES = [
 
 
 @pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
-@pytest.mark.parametrize("chunk", ["default", "tiny"])
+@pytest.mark.parametrize("chunk", ["default", "tiny", "bands"])
 @pytest.mark.parametrize("fn, kw, xshape, wshape", _PATH_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(_PATH_CASES)])
 def test_every_kernel_path_and_chunking_matches_torch(monkeypatch, chunk, fn, kw, xshape, wshape):
-    if chunk == "tiny":  # one image per chunk
+    if chunk == "tiny":  # one image per chunk; a GEMM per image runs over bands of one output row
         monkeypatch.setattr(conv_ops, "_CHUNK", 1)
         monkeypatch.setattr(conv_ops, "_MIN_WIDTH", 1)
+    elif chunk == "bands":  # a GEMM per image over bands of several rows (the first such case: 3, 3, ..., 1)
+        monkeypatch.setattr(conv_ops, "_CHUNK", 2000)
+        monkeypatch.setattr(conv_ops, "_BAND_FROM", 1)
     rng = np.random.default_rng(7)
     xa, wa = rng.standard_normal(xshape), rng.standard_normal(wshape)
     results = []
@@ -231,6 +234,15 @@ def test_every_kernel_path_and_chunking_matches_torch(monkeypatch, chunk, fn, kw
         results.append([a.detach().numpy() for a in (y, gx, gw, hx, hw)])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_bands_of_output_rows_cover_each_image_once(monkeypatch):
+    monkeypatch.setattr(conv_ops, "_CHUNK", 2000)
+    monkeypatch.setattr(conv_ops, "_BAND_FROM", 1)
+    blocks = conv_ops._image_blocks(2, 36, 16, 17)  # the groups=2 GEMM-per-image case above
+    assert blocks[:2] == [(0, 1, 0, 3), (0, 1, 3, 6)] and blocks[5] == (0, 1, 15, 16) and len(blocks) == 12
+    monkeypatch.setattr(conv_ops, "_BAND_FROM", 5)  # an image's 9,792 entries are 4.9 chunks: whole
+    assert conv_ops._image_blocks(2, 36, 16, 17) == [(0, 2, 0, 16)]  # _chunks: both images in one
 
 
 def test_the_path_cases_reach_the_flipped_kernel_input_gradient(monkeypatch):

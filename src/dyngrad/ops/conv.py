@@ -39,11 +39,16 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold",
 # from the forward instead, the s08 step measured 10% slower). From _PER_IMAGE positions per
 # image, the forward and the weight gradient run one GEMM per image of the chunk instead, which
 # writes its (O, Ho*Wo) block of the output, or reads g, in place: no transposing copy (measured
-# 0.65-1.0x of the per-chunk GEMM and copy there; 1.34x at 7x7 positions).
+# 0.65-1.0x of the per-chunk GEMM and copy there; 1.34x at 7x7 positions). An image whose column
+# matrix alone is over _BAND_FROM chunks is done in bands of output rows, a chunk each, for the
+# same reason as the chunks: a 3x3 convolution of 64 channels at 56x56 (7 chunks; a ResNet-18's
+# first stage at 224x224) measured 0.71x forward, 0.78x weight gradient; at 1.7 to 3.4 chunks
+# (the s09 ResNet's stem and 28x28 stage) 0.95-1.08x, so those stay whole.
 
 _CHUNK = 1 << 18  # elements of a chunk's column matrix: 1 MiB in float32, about an L2 cache
 _MIN_WIDTH = 512  # GEMM columns per chunk at least: narrower ones run BLAS inefficiently
 _PER_IMAGE = 256
+_BAND_FROM = 4
 
 
 def _chunks(n: int, rows: int, positions: int) -> list:
@@ -52,9 +57,22 @@ def _chunks(n: int, rows: int, positions: int) -> list:
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
-def _cols(xp: np.ndarray, geom: _Geom, out_hw: tuple) -> np.ndarray:
-    """The folded column matrix (C*kh*kw, N*Ho*Wo) of the padded xp (one strided copy)."""
+def _image_blocks(n: int, rows: int, ho: int, wo: int) -> list:
+    """Blocks (n0, n1, r0, r1) for the per-image GEMMs: images n0:n1 whole (r0, r1 = 0, Ho) as
+    ``_chunks`` groups them, or, when one image's column matrix is over _BAND_FROM chunks, single
+    images in bands of output rows r0:r1 of about a chunk each."""
+    if rows * ho * wo <= _BAND_FROM * _CHUNK:
+        return [(n0, n1, 0, ho) for n0, n1 in _chunks(n, rows, ho * wo)]
+    band = max(1, _CHUNK // (rows * wo))
+    return [(i, i + 1, r0, min(ho, r0 + band)) for i in range(n) for r0 in range(0, ho, band)]
+
+
+def _cols(xp: np.ndarray, geom: _Geom, out_hw: tuple, band: tuple | None = None) -> np.ndarray:
+    """The folded column matrix (C*kh*kw, N*Ho*Wo) of the padded xp (one strided copy); with
+    ``band`` = (r0, r1), of output rows r0:r1 only."""
     v = _windows(xp, geom, out_hw)
+    if band is not None:
+        v = v[..., band[0]:band[1], :]
     n, c, kh, kw, ho, wo = v.shape
     return v.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * ho * wo)
 
@@ -82,15 +100,18 @@ def _conv_arrays(x4, w4, geom: _Geom, out_hw=None, xp=None) -> np.ndarray:
         return np.matmul(wg, x4.reshape(n, groups, -1, ho * wo)).reshape(n, o, ho, wo)
     out = np.empty((n, o, ho, wo), np.result_type(x4, w4))
     xp = _pad_zero(x4, geom.pads) if xp is None else xp
-    per_image = ho * wo >= _PER_IMAGE
-    for n0, n1 in _chunks(n, wg.shape[2] * groups, ho * wo):
+    rows = wg.shape[2] * groups
+    if ho * wo >= _PER_IMAGE:
+        out5 = out.reshape(n, groups, o // groups, ho * wo)
+        for n0, n1, r0, r1 in _image_blocks(n, rows, ho, wo):
+            cols = _cols(xp[n0:n1], geom, (ho, wo), (r0, r1))
+            stack = cols.reshape(groups, -1, n1 - n0, (r1 - r0) * wo).transpose(2, 0, 1, 3)  # (n, G, k, L)
+            np.matmul(wg, stack, out=out5[n0:n1, :, :, r0 * wo:r1 * wo])
+        return out
+    for n0, n1 in _chunks(n, rows, ho * wo):
         cols = _cols(xp[n0:n1], geom, (ho, wo))
-        if per_image:
-            stack = cols.reshape(groups, -1, n1 - n0, ho * wo).transpose(2, 0, 1, 3)  # (n, G, k, L)
-            np.matmul(wg, stack, out=out[n0:n1].reshape(n1 - n0, groups, o // groups, ho * wo))
-        else:
-            y = np.matmul(wg, cols.reshape(groups, -1, cols.shape[1]))  # (G, O/G, n*L): (O, n, L)
-            np.copyto(out[n0:n1], y.reshape(o, n1 - n0, ho, wo).transpose(1, 0, 2, 3))
+        y = np.matmul(wg, cols.reshape(groups, -1, cols.shape[1]))  # (G, O/G, n*L): (O, n, L)
+        np.copyto(out[n0:n1], y.reshape(o, n1 - n0, ho, wo).transpose(1, 0, 2, 3))
     return out
 
 
@@ -109,18 +130,17 @@ def _conv_weight_grad_arrays(x4, g4, geom: _Geom, wshape4: tuple, xp=None) -> np
     transposed = og < 128
     gw = None
     xp = _pad_zero(x4, geom.pads) if xp is None else xp
-    per_image = ho * wo >= _PER_IMAGE
-    for n0, n1 in _chunks(n, k * groups, ho * wo):
-        cols = _cols(xp[n0:n1], geom, (ho, wo))
-        if per_image:  # (n, G, k, L) and g in place as (n, G, O/G, L)
-            cols = cols.reshape(groups, k, n1 - n0, ho * wo).transpose(2, 0, 1, 3)
-            g3 = g4[n0:n1].reshape(n1 - n0, groups, og, ho * wo)
-        else:  # (G, k, n*L) and (G, O/G, n*L)
-            cols = cols.reshape(groups, k, -1)
-            g3 = _channels_first(g4[n0:n1], groups)
+    if ho * wo >= _PER_IMAGE:  # (n, G, k, L) and g in place as (n, G, O/G, L)
+        g5 = g4.reshape(n, groups, og, ho * wo)
+        blocks = ((_cols(xp[n0:n1], geom, (ho, wo), (r0, r1)).reshape(groups, k, n1 - n0, -1).transpose(2, 0, 1, 3),
+                   g5[n0:n1, :, :, r0 * wo:r1 * wo]) for n0, n1, r0, r1 in _image_blocks(n, k * groups, ho, wo))
+    else:  # (G, k, n*L) and (G, O/G, n*L)
+        blocks = ((_cols(xp[n0:n1], geom, (ho, wo)).reshape(groups, k, -1), _channels_first(g4[n0:n1], groups))
+                  for n0, n1 in _chunks(n, k * groups, ho * wo))
+    for cols, g3 in blocks:
         part = (np.matmul(cols, np.swapaxes(g3, -1, -2)) if transposed
                 else np.matmul(g3, np.swapaxes(cols, -1, -2)))
-        if per_image:
+        if part.ndim == 4:
             part = part.sum(0)
         gw = part if gw is None else np.add(gw, part, out=gw)
     if transposed:
