@@ -270,10 +270,11 @@ def test_float32_stays_float32_with_gradients():
 
 @pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("rows, bias", [(16, True), (64, False), (15, True), (65, True)])
+@pytest.mark.parametrize("rows, bias", [(16, True), (64, False), (15, True), (65, True), (32, "matmul")])
 def test_linear_few_rows_path_matches_torch(dtype, rows, bias):
-    # 16-64 rows against a weight of 32K+ entries run as (W @ x.T).T (an OpenBLAS speed path):
-    # values, both gradients and a second derivative as PyTorch's, at the bounds and just outside
+    # 16-64 rows against a weight of 32K+ entries run as (W @ x.T).T (an OpenBLAS speed path), in
+    # linear and in matmul with a transposed weight: values, both gradients and a second
+    # derivative as PyTorch's, at the bounds and just outside
     rng = np.random.default_rng(rows)
     xa, wa, ba = rng.standard_normal((rows, 256)), rng.standard_normal((128, 256)), rng.standard_normal(128)
     eps = 1e-12 if dtype == "float64" else 1e-5  # of each array's largest entry: sums of ~1e4 terms
@@ -281,8 +282,10 @@ def test_linear_few_rows_path_matches_torch(dtype, rows, bias):
     for L in (dyngrad, torch):
         dt = getattr(L, dtype)
         x, w = (L.tensor(a, dtype=dt, requires_grad=True) for a in (xa, wa))
-        b = L.tensor(ba, dtype=dt, requires_grad=True) if bias else None
-        y = _linear(L, x, w, b)
+        if bias == "matmul":
+            y = x @ w.t()
+        else:
+            y = _linear(L, x, w, L.tensor(ba, dtype=dt, requires_grad=True) if bias else None)
         gx, gw = L.autograd.grad((y * y).sum(), [x, w], create_graph=True)
         (hx,) = L.autograd.grad((gw * gw).sum(), [x])
         results.append([t.detach().numpy() for t in (y, gx, gw, hx)] + [y.is_contiguous()])
