@@ -121,8 +121,9 @@ MIN_BATCH_S = 0.02  # calls per timed batch are chosen so that one batch lasts a
 
 
 def alternate(batch_d: Batch, batch_t: Batch | None, budget_s: float, min_rounds: int,
-              max_rounds: int = 40, warmup: int = 2) -> tuple[float, float | None, int]:
-    """Median seconds per call of each library, timed in alternating rounds after ``warmup`` calls."""
+              max_rounds: int = 40, warmup: int = 2) -> tuple[float, float | None, str]:
+    """Median seconds per call of each library, timed in alternating rounds after ``warmup`` calls,
+    and a note: the number of rounds and the spread (quartiles) of the round-by-round ratios."""
     libs = [b for b in (batch_d, batch_t) if b is not None]
     for b in libs:
         for _ in range(warmup):
@@ -137,7 +138,11 @@ def alternate(batch_d: Batch, batch_t: Batch | None, budget_s: float, min_rounds
         for i in order:
             samples[i].append(libs[i](calls[i]) / calls[i])
     medians = [statistics.median(s) for s in samples]
-    return medians[0], (medians[1] if batch_t is not None else None), rounds
+    note = f"{rounds} rounds"
+    if batch_t is not None and rounds >= 4:  # on a noisy machine the ratio moves from round to round
+        q1, _, q3 = statistics.quantiles([d / t for d, t in zip(*samples)], n=4)
+        note += f", round ratios {q1:.2f}-{q3:.2f}"
+    return medians[0], (medians[1] if batch_t is not None else None), note
 
 
 def _run_fresh(cmd: list[str], cwd: str | None = None, env_extra: dict | None = None) -> tuple[float, str]:
@@ -256,9 +261,8 @@ def run_in_process(key: str, quick: bool) -> list[Row]:
     for label, unit, scale, target, which, budget in IN_PROCESS[key]:
         row = Row(key, label, unit, scale, target)
         batch_d, batch_t = _factory(key, which)
-        d, t, rounds = alternate(batch_d, batch_t, budget / 4 if quick else budget, 3 if quick else 5)
+        d, t, row.note = alternate(batch_d, batch_t, budget / 4 if quick else budget, 3 if quick else 5)
         row.dyngrad, row.torch = d * scale, (t * scale if t is not None else None)
-        row.note = f"{rounds} rounds"
         rows.append(row)
         del batch_d, batch_t
         gc.collect()
@@ -272,8 +276,7 @@ def run_dataloader(mnist: MnistDir | None, quick: bool) -> list[Row]:
         return [row]
     batch_d = make_loader_dyngrad(mnist)
     batch_t = make_loader_torch(mnist) if torch is not None else None
-    d, t, rounds = alternate(batch_d, batch_t, 0.0, 1 if quick else 3, warmup=0 if quick else 1)
-    row.dyngrad, row.torch, row.note = d, t, f"{rounds} rounds"
+    row.dyngrad, row.torch, row.note = alternate(batch_d, batch_t, 0.0, 1 if quick else 3, warmup=0 if quick else 1)
     return [row]
 
 
