@@ -60,6 +60,10 @@ class Tensor(TensorMethods):
     # (or another view of it) was written in place and the grad_fn is rebuilt from the base's
     _vc = None  # version counter, a one-element list shared with views; made on first need
     _acc_edge = None  # this leaf's edge (AccumulateGrad node, 0), made once
+    # why this view may not be written in place while that is recorded, as in PyTorch: "multi"
+    # (an output of split/chunk/unbind, or a view of one), "no_grad" (made with grad mode off),
+    # "no_grad multi" (an output of split/chunk/unbind whose base needed no grad)
+    _view_meta = None
     _retains_grad = False
     # NumPy defers to our reflected operators instead of converting us into an array
     __array_ufunc__ = None

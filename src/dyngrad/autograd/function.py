@@ -252,6 +252,9 @@ def _make_view(t: Tensor, src: Tensor) -> None:
     t._base = base
     t._vc = base._vc_get()
     t._view_ver = t._vc[0]
+    meta = src._view_meta if grad_mode.enabled else "no_grad"
+    if meta is not None:
+        t._view_meta = meta
 
 
 def _wrap_outputs(node: Node, outs: tuple, edges: list | None, args: tuple) -> tuple:
@@ -263,6 +266,8 @@ def _wrap_outputs(node: Node, outs: tuple, edges: list | None, args: tuple) -> t
         t._data = o if type(o) is np.ndarray else np.asarray(o)
         if view_of is not None:
             _make_view(t, view_of)
+            if grad_mode.enabled:
+                t._view_meta = "multi" if edges is not None else "no_grad multi"
         if edges is not None and t._data.dtype.kind == "f":
             t._requires_grad = True
             t.grad_fn = node
@@ -281,6 +286,8 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
     rec = grad_mode.enabled and (
         x._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
     )
+    if x._view_meta is not None and grad_mode.enabled and (rec or x._base._requires_grad):
+        raise _inplace_view_error(x)
     if rec and x.grad_fn is None and x._requires_grad:
         raise RuntimeError(
             f"a leaf Variable that requires grad is being used in an in-place operation "
@@ -314,6 +321,28 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
         node._out_vc = x._vc
         node._out_ver = x._vc[0]
     return x
+
+
+def _inplace_view_error(x: Tensor) -> RuntimeError:
+    """PyTorch's refusal to record an in-place write into a view whose history cannot say it."""
+    meta = x._view_meta
+    if meta == "no_grad":
+        return RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+            "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+            "your code by moving both the view and the inplace either both inside the no_grad block "
+            "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+            "to be tracked)."
+        )
+    if meta == "multi" and x.grad_fn is not None:
+        what = f"Output {x._output_nr} of {x.grad_fn.name().removesuffix('Backward0')} is a view and is"
+    else:
+        what = "A view was created in no_grad mode and is"
+    return RuntimeError(
+        f"{what} being modified inplace. This view is the output of a function that returns multiple "
+        "views. Such functions do not allow the output views to be modified inplace. You should "
+        "replace the inplace operation by an out-of-place one."
+    )
 
 
 def _write_into(x: Tensor, out: np.ndarray, cls) -> None:

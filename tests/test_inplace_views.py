@@ -1,0 +1,138 @@
+"""In-place writes into views that autograd cannot record faithfully raise as in PyTorch: outputs of
+split/chunk/unbind (and views of them), and views made in no_grad mode, written with grad mode on."""
+
+import numpy as np
+import pytest
+
+import dyngrad
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+MULTI = "output of a function that returns multiple views"
+NO_GRAD = "created in no_grad mode"
+
+
+def _computed(L):
+    return L.ones(4, 3, requires_grad=True) * 1
+
+
+def _split_mul(L):
+    a, _ = _computed(L).split(2)
+    a.mul_(2)
+
+
+def _chunk_zero(L):
+    a, _ = _computed(L).chunk(2)
+    a.zero_()
+
+
+def _unbind_copy(L):
+    a, b, *_ = _computed(L).unbind()
+    a.copy_(b)
+
+
+def _view_of_split(L):
+    a, _ = _computed(L).split(2)
+    a.view(-1).mul_(2)
+
+
+def _setitem_on_split(L):
+    a, _ = _computed(L).split(2)
+    a[0] = 5.0
+
+
+def _split_in_no_grad(L):
+    x = _computed(L)
+    with L.no_grad():
+        a, _ = x.split(2)
+    a.mul_(2)
+
+
+def _view_in_no_grad(L):
+    x = _computed(L)
+    with L.no_grad():
+        a = x[0]
+    a.mul_(2)
+
+
+def _view_of_view_in_no_grad(L):
+    a = _computed(L)[0]
+    with L.no_grad():
+        b = a[1:]
+    b.mul_(2)
+
+
+def _no_grad_base_split_then_grad_arg(L):
+    a, _ = L.zeros(4, 3).split(2)
+    a.mul_(L.ones(2, 3, requires_grad=True))
+
+
+def _no_grad_base_view_in_no_grad_then_grad_arg(L):
+    x = L.zeros(4, 3)
+    with L.no_grad():
+        a = x[0]
+    a.copy_(L.ones(3, requires_grad=True))
+
+
+RAISE = [
+    (_split_mul, MULTI), (_chunk_zero, MULTI), (_unbind_copy, MULTI), (_view_of_split, MULTI),
+    (_setitem_on_split, MULTI), (_split_in_no_grad, NO_GRAD), (_view_in_no_grad, NO_GRAD),
+    (_view_of_view_in_no_grad, NO_GRAD), (_no_grad_base_split_then_grad_arg, MULTI),
+    (_no_grad_base_view_in_no_grad_then_grad_arg, NO_GRAD),
+]
+
+
+@pytest.mark.parametrize("case, message", RAISE, ids=[c.__name__.strip("_") for c, _ in RAISE])
+def test_unrecordable_in_place_view_writes_raise(case, message):
+    with pytest.raises(RuntimeError, match=message):
+        case(dyngrad)
+    if torch is not None:  # the reference raises the same error
+        with pytest.raises(RuntimeError, match=message):
+            case(torch)
+
+
+def _write_in_no_grad(L):
+    x = _computed(L)
+    a, _ = x.split(2)
+    with L.no_grad():
+        a.mul_(2)
+    return x
+
+
+def _view_and_write_in_no_grad(L):
+    x = _computed(L)
+    with L.no_grad():
+        x[0].mul_(2)
+    return x
+
+
+def _detached_split(L):
+    x = _computed(L)
+    x.split(2)[0].detach().mul_(2)
+    return x
+
+
+def _no_grad_base_unbind(L):
+    x = L.zeros(4, 3)
+    x.unbind()[0].add_(1)
+    return x
+
+
+def _no_grad_base_view_then_grad_arg(L):
+    x = L.zeros(4, 3)
+    x[0].copy_(L.full((3,), 2.0, requires_grad=True))
+    return x
+
+
+ALLOW = [_write_in_no_grad, _view_and_write_in_no_grad, _detached_split, _no_grad_base_unbind,
+         _no_grad_base_view_then_grad_arg]
+
+
+@pytest.mark.parametrize("case", ALLOW, ids=[c.__name__.strip("_") for c in ALLOW])
+def test_recordable_or_untracked_in_place_view_writes_are_allowed(case):
+    x = case(dyngrad)
+    if torch is not None:
+        np.testing.assert_array_equal(x.detach().numpy(), case(torch).detach().numpy())
