@@ -136,3 +136,44 @@ def test_recordable_or_untracked_in_place_view_writes_are_allowed(case):
     x = case(dyngrad)
     if torch is not None:
         np.testing.assert_array_equal(x.detach().numpy(), case(torch).detach().numpy())
+
+
+# Bases in several memory layouts (NumPy keeps an operand's layout: a permuted leaf times 1.5 is
+# neither C- nor F-ordered), random views of them written in place; the gradients must be PyTorch's.
+_PERMS = [(0, 1, 2), (2, 1, 0), (1, 2, 0), (2, 0, 1)]
+
+
+def _random_view(z, rng):
+    key = []
+    for n in z.shape:
+        kind = rng.integers(3)
+        if kind == 0:
+            key.append(int(rng.integers(n)))
+        elif kind == 1:
+            start = int(rng.integers(n))
+            key.append(slice(start, None, int(rng.integers(1, 3))))
+        else:
+            key.append(slice(None))
+    v = z[tuple(key)]
+    return v.t() if v.dim() == 2 and rng.integers(2) else v
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("seed", range(24))
+def test_in_place_on_views_of_any_layout_matches_torch(seed):
+    rng = np.random.default_rng(seed)
+    perm = _PERMS[seed % len(_PERMS)]
+    xa, oa = rng.standard_normal((3, 4, 5)), rng.standard_normal(5)
+    results = []
+    for L in (dyngrad, torch):
+        leaf = L.tensor(xa, requires_grad=True)
+        other = L.tensor(oa, requires_grad=True)
+        z = leaf.permute(*perm) * 1.5
+        v = _random_view(z, np.random.default_rng(seed))
+        factor = other[: v.shape[-1]] if v.dim() else other[0]
+        {0: v.mul_, 1: v.add_, 2: v.copy_}[seed % 3](factor * 1.0)
+        loss = (z * z).sum() + (v * 3.0).sum()
+        loss.backward()
+        results.append((z.detach().numpy(), leaf.grad.numpy(), other.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)

@@ -16,25 +16,56 @@ from ..tensor import Tensor, _wrap
 __all__: list[str] = []
 
 
-def _geometry(view: np.ndarray, base: np.ndarray, what: str) -> tuple:
-    if not (base.flags.c_contiguous or base.flags.f_contiguous):
-        raise NotImplementedError(
-            f"{what} on a view of a non-contiguous tensor that requires grad is not supported by "
-            "dyngrad yet; call .contiguous() on the base first"
-        )
+def _geometry(view: np.ndarray, base: np.ndarray, what: str):
+    """Where ``view`` lies in ``base``, as windows laid on the base and on its gradients (which
+    are read in C order) need it: (shape, strides, offset) in elements of a C-contiguous base;
+    for a base in any other layout, an index array of the view's shape holding each element's
+    C-order position in the base."""
     offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    # in elements, not bytes: the window is also laid on gradients of another dtype
-    return view.shape, tuple(st // base.itemsize for st in view.strides), offset // base.itemsize
+    if base.flags.c_contiguous:
+        # in elements, not bytes: the window is also laid on gradients of another dtype
+        return view.shape, tuple(st // base.itemsize for st in view.strides), offset // base.itemsize
+    # the byte offset of each view element, taken apart along the base's axes from the widest
+    # stride down (the layouts slicing and transposing make: each stride spans the smaller ones)
+    rem = np.full(view.shape, offset, np.intp)
+    for axis, (n, st) in enumerate(zip(view.shape, view.strides)):
+        rem = rem + (np.arange(n, dtype=np.intp) * st).reshape((-1,) + (1,) * (view.ndim - axis - 1))
+    index = [None] * base.ndim
+    for axis in sorted(range(base.ndim), key=lambda a: -base.strides[a]):
+        step = base.strides[axis]
+        if step <= 0:
+            index[axis], rem = np.zeros_like(rem), rem
+            continue
+        index[axis], rem = np.divmod(rem, step)
+    if rem.any() or any(((i < 0) | (i >= n)).any() for i, n in zip(index, base.shape) if i.size):
+        raise NotImplementedError(
+            f"{what} on a view of a tensor with this memory layout (shape {list(base.shape)}, "
+            f"strides {list(base.strides)} bytes) is not supported by dyngrad yet; call "
+            ".contiguous() on the base first"
+        )
+    return np.ravel_multi_index(tuple(index), base.shape) if base.ndim else np.zeros(view.shape, np.intp)
 
 
-def _window(arr: np.ndarray, geometry: tuple) -> np.ndarray:
+def _window(arr: np.ndarray, geometry) -> np.ndarray:
+    """The window of ``arr`` (read in C order): a view of a C-contiguous ``arr`` at a strided
+    geometry, else a gathered copy."""
+    if type(geometry) is np.ndarray:
+        return np.ascontiguousarray(arr).reshape(-1)[geometry]
     shape, strides, offset = geometry
-    flat = arr.reshape(-1, order="A")
+    flat = np.ascontiguousarray(arr).reshape(-1)
     return np.lib.stride_tricks.as_strided(flat[offset:], shape=shape, strides=tuple(st * arr.itemsize for st in strides))
 
 
+def _write_window(arr: np.ndarray, geometry, values) -> None:
+    """Write ``values`` into the window of ``arr``, in ``arr``'s own memory."""
+    if type(geometry) is np.ndarray:
+        arr.flat[geometry] = np.broadcast_to(values, geometry.shape)  # .flat: C order, any layout
+    else:
+        _window(arr, geometry)[...] = values  # a strided geometry is only made for C-contiguous bases
+
+
 class Window(Op):
-    """A view of ``base`` at a fixed geometry (shape, strides, offset)."""
+    """A view of ``base`` at a fixed geometry (a copy for an index geometry)."""
 
     is_view = True
     stateless = True
@@ -42,11 +73,10 @@ class Window(Op):
     def forward(self, base, geometry):
         self.geometry = geometry
         self.base_shape = base._data.shape
-        self.fortran = base._data.flags.f_contiguous and not base._data.flags.c_contiguous
         return _window(base._data, geometry)
 
     def backward(self, g):
-        return WindowScatter.apply(g, geometry=self.geometry, shape=self.base_shape, fortran=self.fortran)
+        return WindowScatter.apply(g, geometry=self.geometry, shape=self.base_shape)
 
     def name(self) -> str:
         return "AsStridedBackward0"
@@ -57,10 +87,10 @@ class WindowScatter(Op):
 
     stateless = True
 
-    def forward(self, g, geometry, shape, fortran):
+    def forward(self, g, geometry, shape):
         self.geometry = geometry
-        out = np.zeros(shape, g._data.dtype, order="F" if fortran else "C")
-        _window(out, geometry)[...] = g._data
+        out = np.zeros(shape, g._data.dtype)
+        _write_window(out, geometry, g._data)
         return out
 
     def backward(self, gg):
@@ -74,14 +104,14 @@ class CopySlices(Op):
 
     def forward(self, base, src, geometry):
         self.geometry = geometry
-        _window(base._data, geometry)[...] = src._data
+        _write_window(base._data, geometry, src._data)
         return base._data
 
     def backward(self, g):
         mask = np.ones(g._data.shape, g._data.dtype)
-        _window(mask, self.geometry)[...] = 0
+        _write_window(mask, self.geometry, 0)
         g_base = g * _wrap(mask) if self.needs_input_grad[0] else None
-        g_src = Window.apply(g.contiguous() if not g._data.flags.c_contiguous else g, geometry=self.geometry)
+        g_src = Window.apply(g, geometry=self.geometry)
         return g_base, g_src
 
 
