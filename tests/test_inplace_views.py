@@ -177,3 +177,22 @@ def test_in_place_on_views_of_any_layout_matches_torch(seed):
         results.append((z.detach().numpy(), leaf.grad.numpy(), other.grad.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_in_place_on_an_expanded_view_raises_where_it_repeats_elements():
+    for requires_grad in (True, False):
+        x = dyngrad.ones(3, requires_grad=requires_grad) * 1
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            x.expand(2, 3).mul_(2)
+        assert x.tolist() == [1.0, 1.0, 1.0]  # raised before any write
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            torch.ones(3).expand(2, 3).mul_(2)
+
+
+def test_in_place_on_an_expanded_view_that_only_adds_size_one_dims_writes_through():
+    leaf = dyngrad.ones(3, requires_grad=True)
+    x = leaf * 1
+    x.expand(1, 3).mul_(3)
+    x.sum().backward()
+    assert x.tolist() == [3.0, 3.0, 3.0] and leaf.grad.tolist() == [3.0, 3.0, 3.0]  # PyTorch's values

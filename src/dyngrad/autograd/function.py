@@ -288,6 +288,13 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
     )
     if x._view_meta is not None and grad_mode.enabled and (rec or x._base._requires_grad):
         raise _inplace_view_error(x)
+    if x._base is not None and not x._data.flags.writeable and _repeats(x._data):
+        # an expanded view: one memory location stands for several elements
+        raise RuntimeError(
+            f"{cls.__name__.lower()}_: unsupported operation: more than one element of the written-to "
+            f"tensor (shape {list(x.shape)}, strides {list(x.stride())}) refers to a single memory "
+            "location. Please clone() the tensor before performing the operation."
+        )
     if rec and x.grad_fn is None and x._requires_grad:
         raise RuntimeError(
             f"a leaf Variable that requires grad is being used in an in-place operation "
@@ -321,6 +328,11 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
         node._out_vc = x._vc
         node._out_ver = x._vc[0]
     return x
+
+
+def _repeats(a: np.ndarray) -> bool:
+    """Whether some memory location of ``a`` stands for several of its elements (a 0 stride)."""
+    return any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape))
 
 
 def _inplace_view_error(x: Tensor) -> RuntimeError:

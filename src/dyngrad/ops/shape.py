@@ -43,7 +43,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import grad_mode
-from ..autograd.function import Op, _make_view
+from ..autograd.function import Op, _make_view, _repeats
 from ._util import Tensor, _wrap, norm_dim, shape_str
 
 
@@ -411,14 +411,18 @@ def moveaxis(input: Tensor, source, destination) -> Tensor:
 
 
 class Expand(Op):
-    """Broadcast to a larger shape without copying (a read-only view)."""
+    """Broadcast to a larger shape without copying: a view, read-only where it repeats elements
+    (in-place ops on it then raise, as in PyTorch)."""
 
     stateless = True
     is_view = True
 
     def forward(self, x, shape):
         self.shape = x._data.shape
-        return np.broadcast_to(x._data, shape)
+        out = np.broadcast_to(x._data, shape)
+        if x._data.flags.writeable and not _repeats(out):  # new size-1 dims only: writable
+            out = np.lib.stride_tricks.as_strided(x._data, out.shape, out.strides)
+        return out
 
     def backward(self, g):
         return sum_to(g, self.shape)
