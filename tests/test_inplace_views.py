@@ -196,3 +196,57 @@ def test_in_place_on_an_expanded_view_that_only_adds_size_one_dims_writes_throug
     x.expand(1, 3).mul_(3)
     x.sum().backward()
     assert x.tolist() == [3.0, 3.0, 3.0] and leaf.grad.tolist() == [3.0, 3.0, 3.0]  # PyTorch's values
+
+
+def _retain_then_write(L):
+    leaf = L.ones(2, 3, requires_grad=True)
+    x = leaf * 1
+    x.retain_grad()
+    x.mul_(2)
+    (x * x).sum().backward()
+    return x.grad
+
+
+def _retain_view_then_write_view(L):
+    x = L.ones(2, 3, requires_grad=True) * 1
+    v = x[0]
+    v.retain_grad()
+    v.mul_(2)
+    (v * v).sum().backward()
+    return v.grad
+
+
+def _retain_view_then_write_base(L):
+    x = L.ones(2, 3, requires_grad=True) * 1
+    v = x[0]
+    v.retain_grad()
+    x.mul_(3)
+    (v * v).sum().backward()
+    return v.grad
+
+
+def _transposes_in_place(L):
+    leaf = L.arange(6.0, requires_grad=True)
+    x = (leaf * 1).view(2, 3)
+    x.t_()
+    x.mul_(L.arange(6.0).view(3, 2))
+    y = (leaf * 1).view(1, 2, 3)
+    y.transpose_(0, 2).swapaxes_(1, 2).swapdims_(0, 1)
+    (x.sum() * 2 + (y * y).sum() + y[0, 2, 0]).backward()
+    return L.cat([leaf.grad, L.tensor(x.shape + y.shape, dtype=leaf.dtype)])
+
+
+GRADS = [_retain_then_write, _retain_view_then_write_view, _retain_view_then_write_base, _transposes_in_place]
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("case", GRADS, ids=[c.__name__.strip("_") for c in GRADS])
+def test_retained_grads_and_in_place_transposes_match_torch(case):
+    np.testing.assert_array_equal(case(dyngrad).numpy(), case(torch).numpy())
+
+
+def test_detach_in_place_refuses_a_view():
+    x = dyngrad.ones(3)
+    with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+        x[1:].detach_()
+    x.detach_()  # not a view: fine

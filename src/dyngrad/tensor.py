@@ -412,6 +412,8 @@ class Tensor(TensorMethods):
         return t
 
     def detach_(self) -> Tensor:
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         self._output_nr = 0

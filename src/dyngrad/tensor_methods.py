@@ -421,6 +421,14 @@ class TensorMethods:
     def transpose(self, dim0, dim1):
         return _sh.transpose(self, dim0, dim1)
 
+    def transpose_(self, dim0, dim1):
+        return _sh.transpose_(self, dim0, dim1)
+
+    swapaxes_ = swapdims_ = transpose_
+
+    def t_(self):
+        return _sh.t_(self)
+
     swapaxes = swapdims = transpose
 
     def t(self):

@@ -320,14 +320,26 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
         node._saved_versions = [0 if s is old else v for s, v in zip(node._saved, node._saved_versions)]
     _write_into(x, y._data, cls)
     x._bump()
-    x.grad_fn = node
-    x._output_nr = 0
-    x._requires_grad = True
+    _rebind(x, node)
     if node._out is not None:
         node._out = x._data
         node._out_vc = x._vc
         node._out_ver = x._vc[0]
     return x
+
+
+def _rebind(t: Tensor, node: Node) -> None:
+    """Make output 0 of ``node`` the history of ``t``, which an in-place op rewrote. A retained
+    gradient moves along: ``.grad`` is then the gradient of ``t`` as it now is, as in PyTorch."""
+    old, old_nr = t.grad_fn, t._output_nr
+    t.grad_fn = node
+    t._output_nr = 0
+    t._requires_grad = True
+    if t._retains_grad and old is not node:
+        if old is not None and old._retain:
+            old._retain.pop(old_nr, None)
+        t._retains_grad = False
+        t.retain_grad()
 
 
 def _repeats(a: np.ndarray) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import grad_mode
-from ..autograd.function import Op
+from ..autograd.function import Op, _rebind
 from ..tensor import Tensor, _wrap
 
 __all__: list[str] = []
@@ -139,17 +139,12 @@ def apply_inplace_on_view(cls, view: Tensor, *args, **kwargs) -> Tensor:
     new_base = CopySlices.apply(base._alias(), y, geometry=geometry)
     base._bump()
     if new_base.grad_fn is not None:
-        base.grad_fn = new_base.grad_fn
-        base._output_nr = 0
-        base._requires_grad = True
+        _rebind(base, new_base.grad_fn)
         if node is not None and node._out is not None:
             node._out = view._data
             node._out_vc = base._vc
             node._out_ver = base._vc[0]
-        fresh = Window.apply(base, geometry=geometry)
-        view.grad_fn = fresh.grad_fn
-        view._output_nr = 0
-        view._requires_grad = True
+        _rebind(view, Window.apply(base, geometry=geometry).grad_fn)
     view._view_ver = base._vc[0]
     return view
 
@@ -165,6 +160,4 @@ def refresh_view(view: Tensor) -> None:
     geometry = _geometry(view._data, base._data, "using a view after its base was written in place")
     with grad_mode.enable_grad():  # also when asked for an edge under no_grad
         fresh = Window.apply(base, geometry=geometry)
-    view.grad_fn = fresh.grad_fn
-    view._output_nr = 0
-    view._requires_grad = True
+    _rebind(view, fresh.grad_fn)

@@ -36,14 +36,14 @@ __all__ = [
     "narrow",
 ]
 # Tensor-only methods (PyTorch has no torch.<name> for them): view, expand, repeat, contiguous,
-# unfold, squeeze_, unsqueeze_. They are module functions here, outside __all__.
+# unfold, squeeze_, unsqueeze_, transpose_, t_. They are module functions here, outside __all__.
 
 
 import numpy as np
 
 from .. import dtypes
 from ..autograd import grad_mode
-from ..autograd.function import Op, _make_view, _repeats
+from ..autograd.function import Op, _make_view, _rebind, _repeats
 from ._util import Tensor, _wrap, norm_dim, shape_str
 
 
@@ -274,35 +274,31 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return Unsqueeze.apply(input, _unsqueezed_shape(input._data.shape, dim, "unsqueeze"))
 
 
-def _reshape_inplace(input: Tensor, cls, shape: tuple, op: str) -> Tensor:
-    """Give ``input`` itself a new shape; recorded in the graph like PyTorch's in-place ops."""
+def _metadata_inplace(input: Tensor, op: str, cls, *args) -> Tensor:
+    """Give ``input`` itself the view ``cls`` makes of it (a new shape or strides, same memory);
+    recorded in the graph like PyTorch's in-place ops."""
     record = grad_mode.enabled and input._requires_grad
     if record and input.grad_fn is None:
         raise RuntimeError(
             f"a leaf Variable that requires grad is being used in an in-place operation ({op}); "
             "wrap it in dyngrad.no_grad() or use the out-of-place op"
         )
+    out = cls.apply(input._alias(), *args)
+    input._data = out._data
     if record:
-        out = cls.apply(input._alias(), shape)
-        input._data = out._data
-        input.grad_fn = out.grad_fn
-        input._output_nr = 0
-    else:
-        input._data = input._data.reshape(shape)
+        _rebind(input, out.grad_fn)
     input._bump()  # what saved the old shape for backward must see the change
     return input
 
 
 def squeeze_(input: Tensor, dim=None) -> Tensor:
     """In-place ``squeeze``: ``input`` itself loses its size-1 dims."""
-    return _reshape_inplace(input, Squeeze, _squeezed_shape(input._data.shape, dim, "squeeze_"), "squeeze_")
+    return _metadata_inplace(input, "squeeze_", Squeeze, _squeezed_shape(input._data.shape, dim, "squeeze_"))
 
 
 def unsqueeze_(input: Tensor, dim: int) -> Tensor:
     """In-place ``unsqueeze``: ``input`` itself gets a size-1 dim at ``dim``."""
-    return _reshape_inplace(
-        input, Unsqueeze, _unsqueezed_shape(input._data.shape, dim, "unsqueeze_"), "unsqueeze_"
-    )
+    return _metadata_inplace(input, "unsqueeze_", Unsqueeze, _unsqueezed_shape(input._data.shape, dim, "unsqueeze_"))
 
 
 # --- transpose / permute -------------------------------------------------------------------
@@ -337,15 +333,30 @@ def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return transpose(input, dim0, dim1)
 
 
-def t(input: Tensor) -> Tensor:
-    """The transpose of a matrix; 0-D and 1-D tensors come back as (a view of) themselves."""
+def _matrix_dims(input: Tensor, op: str) -> tuple:
     n = input._data.ndim
     if n > 2:
         raise RuntimeError(
-            f"t() expects a tensor with <= 2 dimensions, but self is {n}D (shape "
+            f"{op} expects a tensor with <= 2 dimensions, but self is {n}D (shape "
             f"{shape_str(input._data.shape)}); use transpose(dim0, dim1) or mT"
         )
-    return Transpose.apply(input, 0, n - 1 if n else 0)
+    return 0, n - 1 if n else 0
+
+
+def t(input: Tensor) -> Tensor:
+    """The transpose of a matrix; 0-D and 1-D tensors come back as (a view of) themselves."""
+    return Transpose.apply(input, *_matrix_dims(input, "t()"))
+
+
+def transpose_(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """In-place ``transpose``: ``input`` itself gets dims ``dim0`` and ``dim1`` swapped."""
+    n = input._data.ndim
+    return _metadata_inplace(input, "transpose_", Transpose, norm_dim(dim0, n, "transpose_"), norm_dim(dim1, n, "transpose_"))
+
+
+def t_(input: Tensor) -> Tensor:
+    """In-place ``t``."""
+    return _metadata_inplace(input, "t_", Transpose, *_matrix_dims(input, "t_()"))
 
 
 class Permute(Op):
