@@ -148,7 +148,9 @@ def _per_row_grad(g: Tensor, reduction: str, denom) -> Tensor:
     ``_reduce_array``."""
     if reduction == "none":
         return g.unsqueeze(1)
-    return g / denom if reduction == "mean" else g
+    if reduction == "mean":  # every target ignored (denom 0): PyTorch's gradient is 0, not g / 0
+        return g / denom if denom else g * 0.0
+    return g
 
 
 class SoftmaxCrossEntropy(Op):
@@ -375,7 +377,12 @@ def nll_loss(
     if reduction == "none":
         return loss.squeeze(0) if unbatched else loss
     total = loss.sum()
-    return total / _wrap(np.asarray(wt.sum(), wt.dtype)) if reduction == "mean" else total
+    if reduction != "mean":
+        return total
+    denom = wt.sum()
+    if denom == 0:  # every target ignored: PyTorch's loss is 0/0 = nan, its gradient 0
+        return total + float("nan")
+    return total / _wrap(np.asarray(denom, wt.dtype))
 
 
 # --- binary cross entropy ------------------------------------------------------------------------------

@@ -354,8 +354,10 @@ class Relu(Op):
         # tensors than against an array of zeros (whose allocation and fill cost more)
         return np.maximum(d, 0)
 
-    def backward(self, g):  # PyTorch: the gradient passes where the output is > 0 (0 at x == 0)
-        return _masked_grad(g, self.output._data > 0)
+    def backward(self, g):
+        # PyTorch: the gradient is blocked where x <= 0 (so 0 at x == 0) and passes through NaN;
+        # the output is 0 exactly there
+        return _masked_grad(g, self.output._data != 0)
 
     def name(self) -> str:
         return "ReluBackward0"

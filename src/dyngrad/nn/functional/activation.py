@@ -14,6 +14,7 @@ import numpy as np
 
 from ...autograd.function import Op, apply_inplace
 from ...ops import unary as _unary
+from ...ops.comparison import where
 from ...tensor import Tensor, _wrap
 
 __all__ = [
@@ -68,8 +69,9 @@ class Hardtanh(_Sloped):
 
     @staticmethod
     def compute(d, min_val, max_val):
-        # PyTorch's gradient is zero at the kinks themselves (strict inequalities)
-        slope = ((d > min_val) & (d < max_val)).astype(d.dtype)
+        # PyTorch's gradient is zero at the kinks themselves and passes through NaN (its mask is
+        # "not (x <= min or x >= max)")
+        slope = np.logical_not((d <= min_val) | (d >= max_val)).astype(d.dtype)
         return np.clip(d, min_val, max_val).astype(d.dtype, copy=False), slope
 
 
@@ -103,9 +105,11 @@ class Elu(Op):
     def backward(self, g):
         (x,) = self.saved_tensors
         d = x._data
-        negative = (d <= 0).astype(d.dtype)
-        # exp(x * input_scale) only where x <= 0: the masked exponent is 0 elsewhere (no overflow)
-        exponent = x * _wrap(negative * self.input_scale)
+        below = d <= 0
+        negative = below.astype(d.dtype)
+        # exp(x * input_scale) only where x <= 0: the exponent is 0 elsewhere (no overflow, and
+        # NaN inputs take the positive branch, as in PyTorch)
+        exponent = where(_wrap(below), x, 0.0) * self.input_scale
         slope = _wrap((1 - negative) * self.scale) + _unary.exp(exponent) * _wrap(
             negative * (self.alpha * self.scale * self.input_scale)
         )

@@ -1,0 +1,51 @@
+"""Special values give PyTorch's values and gradients: NaN inputs of the piecewise activations
+(PyTorch's masks let the gradient through NaN), and losses whose every target is ignored (the
+mean is 0/0 = nan, its gradient 0, not nan)."""
+
+import numpy as np
+import pytest
+
+import dyngrad
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+ACTIVATIONS = ["relu", "relu6", "hardtanh", "leaky_relu", "elu", "selu", "celu", "softplus", "gelu", "silu"]
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activations_at_nan_and_kinks_match_torch(name, dtype):
+    values = [float("nan"), -1.0, -0.0, 0.0, 2.0, 6.0, 7.5]
+    results = []
+    for L in (dyngrad, torch):
+        x = L.tensor(values, dtype=getattr(L, dtype), requires_grad=True)
+        y = getattr(L.nn.functional, name)(x)
+        y.backward(L.ones_like(y))
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=0, equal_nan=True)
+
+
+@needs_torch
+@pytest.mark.parametrize("loss, options", [
+    ("nll_loss", {}), ("cross_entropy", {}), ("cross_entropy", {"label_smoothing": 0.1}),
+    ("cross_entropy", {"weight": [1.0, 2.0]}), ("nll_loss", {"weight": [1.0, 2.0]}),
+])
+def test_mean_over_only_ignored_targets_is_nan_with_zero_gradient(loss, options):
+    results = []
+    for L in (dyngrad, torch):
+        x = L.tensor([[0.1, 0.2], [0.3, 0.4]], requires_grad=True)
+        kw = {k: L.tensor(v) if k == "weight" else v for k, v in options.items()}
+        y = getattr(L.nn.functional, loss)(x, L.tensor([-100, -100]), **kw)
+        y.backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (value, grad), (torch_value, torch_grad) = results
+    assert np.isnan(value) and np.isnan(torch_value)
+    np.testing.assert_array_equal(grad, torch_grad)
+    assert not np.isnan(grad).any()
