@@ -116,7 +116,32 @@ def _operands(a, b, op: str):
                 return np.array(a, xb.dtype), xb
             if ta is int and k in "iu":
                 return a, xb
+    if op == "sub":  # off the fast paths: where a bool meets another dtype in a subtraction
+        error = _bool_sub_error(a, b)
+        if error is not None:
+            raise error
     return binary_arrays(a, b, op)
+
+
+def _is_bool(v) -> bool:
+    return type(v) is bool or (isinstance(v, Tensor) and v._data.dtype == np.bool_)
+
+
+def _bool_sub_error(a, b) -> RuntimeError | None:
+    """PyTorch's refusal of a subtraction with a bool operand (None if there is none)."""
+    if _is_bool(a) and _is_bool(b):
+        return RuntimeError("sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+                            "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        return RuntimeError("sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                            "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return None
+
+
+def _no_bool_pair(a, b, op: str) -> None:
+    """PyTorch has no kernel of ``op`` for two bool operands."""
+    if _is_bool(a) and _is_bool(b):
+        raise NotImplementedError(f'"{op}" not implemented for \'Bool\'')
 
 
 def _float_operands(a, b, op: str):
@@ -198,10 +223,10 @@ class Sub(_Binary):
         except ValueError:
             raise _broadcast_error("sub", xa, xb) from None
         except TypeError:  # NumPy refuses bool - bool
-            raise RuntimeError(
-                "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or `logical_xor()` operator instead."
-            ) from None
+            refusal = _bool_sub_error(a, b)
+            if refusal is None:
+                raise
+            raise refusal from None
 
     def backward(self, g):
         return self._grads(g, -g if self.alpha == 1 else g * -self.alpha)
@@ -313,6 +338,7 @@ class DivRounded(_Binary):
     """``a / b`` rounded toward zero ('trunc') or down ('floor'); the gradients are zero."""
 
     def forward(self, a, b, mode):
+        _no_bool_pair(a, b, "div_floor" if mode == "floor" else "div_trunc")
         xa, xb = _operands(a, b, "div")
         if self.needs_input_grad:
             self._meta(a, b)
@@ -355,6 +381,7 @@ class Remainder(_Binary):
     rounding = "floor"
 
     def forward(self, a, b):
+        _no_bool_pair(a, b, type(self).__name__.lower())
         xa, xb = _operands(a, b, type(self).__name__.lower())
         n = self.needs_input_grad
         if n:

@@ -13,6 +13,7 @@ from .elementwise import (
     _Binary,
     _broadcast_error,
     _check_inplace_shape,
+    _no_bool_pair,
     _operands,
     _same_float,
     _unbroadcast,
@@ -103,6 +104,7 @@ class Pow(_Binary):
     save_output = True
 
     def forward(self, a, b):
+        _no_bool_pair(a, b, "pow")
         xa, xb = _operands(a, b, "pow")
         n = self.needs_input_grad
         if n:
