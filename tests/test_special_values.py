@@ -49,3 +49,24 @@ def test_mean_over_only_ignored_targets_is_nan_with_zero_gradient(loss, options)
     assert np.isnan(value) and np.isnan(torch_value)
     np.testing.assert_array_equal(grad, torch_grad)
     assert not np.isnan(grad).any()
+
+
+# float16 formulas of several steps run in float32 and round once, as PyTorch's kernels do
+HALF_OPS = {"sigmoid": 0, "erf": 0, "silu": 0, "softplus": 0, "mish": 1, "rsqrt": 1, "gelu": 4}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", sorted(HALF_OPS))
+def test_float16_composites_round_once_like_torch(name):
+    x = np.linspace(-8, 8, 2001).astype(np.float16)
+    if name == "rsqrt":
+        x = np.abs(x) + np.float16(0.01)
+    results = []
+    for L in (dyngrad, torch):
+        t = L.tensor(x)
+        y = getattr(L.nn.functional, name)(t) if hasattr(L.nn.functional, name) else getattr(t, name)()
+        assert str(y.dtype).endswith("float16")
+        results.append(y.numpy())
+    ours, theirs = results
+    ulps = np.abs(ours.view(np.int16).astype(int) - theirs.view(np.int16).astype(int))
+    assert ulps.max() <= HALF_OPS[name], (name, int(ulps.max()), int((ulps > HALF_OPS[name]).sum()))

@@ -120,13 +120,14 @@ class Gelu(Op):
     """``x * Phi(x)`` with the normal CDF ``Phi`` (or its tanh approximation)."""
 
     def forward(self, x, approximate):
-        d = _float_data(x, "gelu")
+        dt = _float_data(x, "gelu").dtype
+        d = _unary._opmath(x._data)
         self.save_for_backward(x)
         self.approximate = approximate
         if approximate == "tanh":
             inner = (d + d * d * d * _GELU_KAPPA) * _GELU_BETA
-            return (d * 0.5 * (1 + np.tanh(inner))).astype(d.dtype, copy=False)
-        return (d * 0.5 * (1 + _unary._erf_array(d * _SQRT_HALF))).astype(d.dtype, copy=False)
+            return (d * 0.5 * (1 + np.tanh(inner))).astype(dt, copy=False)
+        return (d * 0.5 * (1 + _unary._erf_array(d * _SQRT_HALF))).astype(dt, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -143,10 +144,10 @@ class Gelu(Op):
 
 class Silu(Op):
     def forward(self, x):
-        d = _float_data(x, "silu")
+        dt = _float_data(x, "silu").dtype
+        d = _unary._opmath(x._data)
         self.save_for_backward(x)
-        with np.errstate(over="ignore"):
-            return d / (1 + np.exp(-d))
+        return (d / (1 + np.exp(-d))).astype(dt, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -156,9 +157,10 @@ class Silu(Op):
 
 class Mish(Op):
     def forward(self, x):
-        d = _float_data(x, "mish")
+        dt = _float_data(x, "mish").dtype
+        d = _unary._opmath(x._data)
         self.save_for_backward(x)
-        return d * np.tanh(np.logaddexp(0, d))
+        return (d * np.tanh(np.logaddexp(0, d))).astype(dt, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors
