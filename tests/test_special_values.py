@@ -70,3 +70,18 @@ def test_float16_composites_round_once_like_torch(name):
     ours, theirs = results
     ulps = np.abs(ours.view(np.int16).astype(int) - theirs.view(np.int16).astype(int))
     assert ulps.max() <= HALF_OPS[name], (name, int(ulps.max()), int((ulps > HALF_OPS[name]).sum()))
+
+
+@needs_torch
+@pytest.mark.parametrize("name, ulps", [("softmax", 0), ("log_softmax", 3), ("cumsum", 0), ("cumprod", 0)])
+def test_float16_scans_and_softmax_accumulate_in_float32_like_torch(name, ulps):
+    x = (np.random.default_rng(0).standard_normal((16, 100)) * (0.01 if name == "cumprod" else 3) + (
+        1 if name == "cumprod" else 0)).astype(np.float16)
+    results = []
+    for L in (dyngrad, torch):
+        t = L.tensor(x)
+        y = getattr(L.nn.functional, name)(t, 1) if "softmax" in name else getattr(t, name)(1)
+        assert str(y.dtype).endswith("float16")
+        results.append(y.numpy())
+    ours, theirs = results
+    assert np.abs(ours.view(np.int16).astype(int) - theirs.view(np.int16).astype(int)).max() <= ulps

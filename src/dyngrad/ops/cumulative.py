@@ -14,8 +14,14 @@ from ._util import Tensor, _wrap, norm_dim, out_variant
 from .reduction import _cast_input, sum
 
 
-def _scan_dtype(d: np.ndarray):
-    return np.int64 if d.dtype.kind in "biu" else None  # PyTorch scans integers in int64
+def _scan(scan, d: np.ndarray, dim: int) -> np.ndarray:
+    """``np.cumsum``/``np.cumprod`` along ``dim`` as PyTorch scans: integers in int64, float16
+    accumulated in float32 (each output rounded once; a float16 running sum drifts)."""
+    if d.dtype.kind in "biu":
+        return scan(d, axis=dim, dtype=np.int64)
+    if d.dtype == np.float16:
+        return scan(d, axis=dim, dtype=np.float32).astype(np.float16)
+    return scan(d, axis=dim)
 
 
 class Cumsum(Op):
@@ -27,10 +33,10 @@ class Cumsum(Op):
         d = x._data
         self.dim, self.reverse = dim, reverse
         if d.ndim == 0:
-            return d.astype(_scan_dtype(d) or d.dtype)
+            return d.astype(np.int64 if d.dtype.kind in "biu" else d.dtype)
         if reverse:
-            return np.flip(np.cumsum(np.flip(d, dim), axis=dim, dtype=_scan_dtype(d)), dim)
-        return np.cumsum(d, axis=dim, dtype=_scan_dtype(d))
+            return np.flip(_scan(np.cumsum, np.flip(d, dim), dim), dim)
+        return _scan(np.cumsum, d, dim)
 
     def backward(self, g):
         return Cumsum.apply(g, dim=self.dim, reverse=not self.reverse)
@@ -48,8 +54,8 @@ class Cumprod(Op):
         self.dim = dim
         self.save_for_backward(x)
         if d.ndim == 0:
-            return d.astype(_scan_dtype(d) or d.dtype)
-        return np.cumprod(d, axis=dim, dtype=_scan_dtype(d))
+            return d.astype(np.int64 if d.dtype.kind in "biu" else d.dtype)
+        return _scan(np.cumprod, d, dim)
 
     def backward(self, g):
         (x,) = self.saved_tensors

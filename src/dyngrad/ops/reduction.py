@@ -240,8 +240,10 @@ class Prod(Op):
         self.dims = dims
         self.keepdim = keepdim
         self.save_for_backward(x)
-        dtype = np.int64 if d.dtype.kind in "biu" else None
-        return np.asarray(d.prod(axis=dims, keepdims=keepdim, dtype=dtype))
+        # PyTorch multiplies integers in int64 and float16 in float32 (rounded once)
+        dtype = np.int64 if d.dtype.kind in "biu" else (np.float32 if d.dtype == np.float16 else None)
+        return np.asarray(d.prod(axis=dims, keepdims=keepdim, dtype=dtype)).astype(
+            np.float16 if d.dtype == np.float16 else dtype or d.dtype, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors
