@@ -50,6 +50,8 @@ CASES = [
     OpCase("softplus Softplus", lambda L, x: F(L).softplus(x * 3), [(3, 4)], gradgrad=True),
     OpCase("softplus", lambda L, x: F(L).softplus(x * 3, beta=2.0, threshold=3.0), [(3, 4)]),
     OpCase("softsign Softsign", lambda L, x: F(L).softsign(x), [(3, 4)], gradgrad=True),
+    OpCase("logsigmoid LogSigmoid", lambda L, x: F(L).logsigmoid(x * 8), [(3, 4)], gradgrad=True),
+    OpCase("threshold Threshold", lambda L, x: F(L).threshold(x * 2, 0.3, -1.5), [(3, 4)]),
     OpCase("sigmoid Sigmoid", lambda L, x: F(L).sigmoid(x), [(3, 4)], gradgrad=True),
     OpCase("tanh Tanh", lambda L, x: F(L).tanh(x), [(3, 4)], gradgrad=True),
     OpCase("softmax Softmax", lambda L, x: F(L).softmax(x, dim=1), [(3, 4)], gradgrad=True),
@@ -82,6 +84,7 @@ def test_every_functional_name_has_a_case():
 INPLACE = [
     ("relu", {}), ("relu6", {}), ("leaky_relu", {"negative_slope": 0.1}), ("elu", {}), ("selu", {}),
     ("celu", {}), ("silu", {}), ("mish", {}), ("hardtanh", {}), ("hardsigmoid", {}), ("hardswish", {}),
+    ("threshold", {"threshold": 0.5, "value": -2.0}),
 ]
 
 

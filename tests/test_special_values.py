@@ -14,7 +14,8 @@ except ImportError:
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 
-ACTIVATIONS = ["relu", "relu6", "hardtanh", "leaky_relu", "elu", "selu", "celu", "softplus", "gelu", "silu"]
+ACTIVATIONS = ["relu", "relu6", "hardtanh", "leaky_relu", "elu", "selu", "celu", "softplus", "gelu", "silu",
+               "logsigmoid"]
 
 
 @needs_torch
@@ -52,7 +53,7 @@ def test_mean_over_only_ignored_targets_is_nan_with_zero_gradient(loss, options)
 
 
 # float16 formulas of several steps run in float32 and round once, as PyTorch's kernels do
-HALF_OPS = {"sigmoid": 0, "erf": 0, "silu": 0, "softplus": 0, "mish": 1, "rsqrt": 1, "gelu": 4}
+HALF_OPS = {"sigmoid": 0, "erf": 0, "silu": 0, "softplus": 0, "mish": 1, "rsqrt": 1, "gelu": 4, "logsigmoid": 1}
 
 
 @needs_torch

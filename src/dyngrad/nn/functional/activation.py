@@ -20,7 +20,8 @@ from ...tensor import Tensor, _wrap
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_",
     "celu", "celu_", "gelu", "silu", "mish", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish",
-    "softplus", "softsign", "sigmoid", "tanh", "softmax", "log_softmax",
+    "softplus", "softsign", "sigmoid", "tanh", "softmax", "log_softmax", "logsigmoid", "threshold",
+    "threshold_",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -73,6 +74,16 @@ class Hardtanh(_Sloped):
         # "not (x <= min or x >= max)")
         slope = np.logical_not((d <= min_val) | (d >= max_val)).astype(d.dtype)
         return np.clip(d, min_val, max_val).astype(d.dtype, copy=False), slope
+
+
+class Threshold(_Sloped):
+    op_name = "threshold"
+
+    @staticmethod
+    def compute(d, threshold, value):
+        # PyTorch: value where x <= threshold, else x (NaN stays); the gradient likewise
+        below = d <= threshold
+        return np.where(below, d.dtype.type(value), d), np.logical_not(below).astype(d.dtype)
 
 
 class Hardsigmoid(_Sloped):
@@ -166,6 +177,20 @@ class Mish(Op):
         (x,) = self.saved_tensors
         t = _unary.tanh(_unary.softplus(x))
         return g * (t + x * _unary.sigmoid(x) * (1 - t * t))
+
+
+class LogSigmoid(Op):
+    """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, finite for every x."""
+
+    def forward(self, x):
+        dt = _float_data(x, "logsigmoid").dtype
+        d = _unary._opmath(x._data)
+        self.save_for_backward(x)
+        return (np.minimum(d, 0) - np.log1p(np.exp(-np.abs(d)))).astype(dt, copy=False)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * _unary.sigmoid(-x)
 
 
 class Hardswish(Op):
@@ -343,6 +368,22 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * input)) / beta``, linear above ``threshold``."""
     return _unary.softplus(input, beta, threshold)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``value`` where ``input <= threshold``, else ``input``."""
+    if inplace:
+        return apply_inplace(Threshold, input, threshold=threshold, value=value)
+    return Threshold.apply(input, threshold=threshold, value=value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return apply_inplace(Threshold, input, threshold=threshold, value=value)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(input))``, computed without overflow."""
+    return LogSigmoid.apply(input)
 
 
 def softsign(input: Tensor) -> Tensor:
