@@ -127,6 +127,8 @@ CASES = [
     OpCase("clamp_min Tensor.clamp_min", lambda L, a: L.clamp_min(a, 0.1) + a.clamp_min(-0.3), [(3, 4)]),
     OpCase("clamp_max Tensor.clamp_max", lambda L, a, b: L.clamp_max(a, b), [(3, 4), (3, 4)]),
     OpCase("maximum Tensor.maximum", lambda L, a, b: L.maximum(a, b), [(3, 4), (4,)], gradgrad=True),
+    OpCase("atan2 arctan2 Tensor.atan2", lambda L, a, b: L.atan2(a, b) + L.arctan2(b, a) + a.atan2(b * 2),
+           [(3, 4), (4,)], gradgrad=True),
     OpCase("minimum Tensor.minimum", lambda L, a, b: a.minimum(b), [(2, 1, 3), (4, 1)], gradgrad=True),
     OpCase("where Tensor.where", lambda L, c, a, b: L.where(c, a, b), [_bools((3, 4)), (3, 4), (3, 4)],
            gradgrad=True),

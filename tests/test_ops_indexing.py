@@ -152,6 +152,10 @@ CASES = [
     OpCase("topk Tensor.topk", lambda L, a: L.topk(a, 2), [(3, 4)], domain="away", gradgrad=True),
     OpCase("topk", lambda L, a: a.topk(3, dim=0, largest=False), [(4, 3)], domain="away"),
     OpCase("topk", lambda L, a: a.topk(0), [(3, 4)], domain="away"),
+    OpCase("unique Tensor.unique", lambda L, a: L.unique(a, return_inverse=True, return_counts=True),
+           [C([3, 1, 2, 1], [2, 2, 0, 3])], grad=False),
+    OpCase("unique", lambda L, a: a.unique(dim=1, return_inverse=True), [C([1, 2, 1], [0, 5, 0])], grad=False),
+    OpCase("unique", lambda L, a: L.unique(a), [Const(lambda rng: np.array([np.nan, 1.0, np.nan, 0.5]))], grad=False),
 ]
 
 globals().update(parametrize(CASES))
@@ -429,3 +433,11 @@ def test_scatter_src_larger_than_index_gets_a_zero_padded_gradient():
     np.testing.assert_array_equal(y.detach().numpy(), [[0, 1, 0], [0, 0, 3]])
     y.sum().backward()
     np.testing.assert_array_equal(src.grad.numpy(), [[2, 1, 0], [1, 0, 0], [0, 0, 0]])
+
+
+def test_unique_is_recorded_but_not_differentiable_as_in_torch():
+    x = dyngrad.tensor([2.0, 1.0, 2.0], requires_grad=True)
+    u = dyngrad.unique(x)
+    assert u.requires_grad and u.tolist() == [1.0, 2.0]
+    with pytest.raises(NotImplementedError, match="derivative for 'unique' is not implemented"):
+        u.sum().backward()

@@ -86,3 +86,17 @@ def test_float16_scans_and_softmax_accumulate_in_float32_like_torch(name, ulps):
         results.append(y.numpy())
     ours, theirs = results
     assert np.abs(ours.view(np.int16).astype(int) - theirs.view(np.int16).astype(int)).max() <= ulps
+
+
+@needs_torch
+def test_atan2_at_the_origin_and_on_the_axes_like_torch():
+    results = []
+    for L in (dyngrad, torch):
+        a = L.tensor([0.0, 0.0, -0.0, 1.0, 0.0], requires_grad=True)
+        b = L.tensor([0.0, -0.0, -1.0, 0.0, 2.0], requires_grad=True)
+        y = L.atan2(a, b)
+        y.backward(L.ones_like(y))
+        results.append([t.numpy() for t in (y.detach(), a.grad, b.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+        assert (np.signbit(ours) == np.signbit(theirs)).all()

@@ -153,6 +153,16 @@ class TensorMethods:
     def maximum(self, other):
         return _ew.maximum(self, other)
 
+    def atan2(self, other):
+        return _ew.atan2(self, other)
+
+    arctan2 = atan2
+
+    def atan2_(self, other):
+        return _ew.atan2_(self, other)
+
+    arctan2_ = atan2_
+
     def minimum(self, other):
         return _ew.minimum(self, other)
 
@@ -534,6 +544,9 @@ class TensorMethods:
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return _ix.topk(self, k, dim, largest, sorted)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _ix.unique(self, sorted, return_inverse, return_counts, dim)
 
     def tril(self, diagonal=0):
         return _ix.tril(self, diagonal)

@@ -591,9 +591,12 @@ def addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
 
 
 # the family's other files build on the helpers above
+from . import binary_math as _binary_math  # noqa: E402
 from . import comparison as _comparison  # noqa: E402
 from . import power as _power  # noqa: E402
 from . import unary as _unary_ops  # noqa: E402
+from .binary_math import *  # noqa: E402, F403
+from .binary_math import atan2_  # noqa: E402, F401  (for tensor_methods.py)
 from .comparison import *  # noqa: E402, F403
 from .comparison import lerp_, where  # noqa: E402, F401  (lerp_: for tensor.py)
 from .power import *  # noqa: E402, F403
@@ -601,6 +604,6 @@ from .power import pow_  # noqa: E402, F401  (for tensor.py)
 from .unary import *  # noqa: E402, F403
 from .unary import Neg, cast, copy_, log, softplus  # noqa: E402, F401  (Neg, copy_, softplus: for tensor.py)
 
-__all__ += _unary_ops.__all__ + _comparison.__all__ + _power.__all__
+__all__ += _unary_ops.__all__ + _comparison.__all__ + _power.__all__ + _binary_math.__all__
 
 from .reduction import sum_to  # noqa: E402  (after cast: reduction imports it from here)

@@ -1,5 +1,5 @@
 """Indexing ops: __getitem__/__setitem__, gather/scatter, index_* and masks; forward and backward
-side by side. Sorting (sort/argsort/topk) lives in ``sorting.py`` and is re-exported here.
+side by side. Sorting (sort/argsort/topk/unique) lives in ``sorting.py`` and is re-exported here.
 
 Keys are parsed once (``_parse_key``) into a ``_Key``: a basic part (ints, slices, None, Ellipsis,
 applied first, as PyTorch does) and an advanced part (index arrays and masks, NumPy's rules).
@@ -33,6 +33,7 @@ __all__ = [
     "argsort",
     "sort",
     "topk",
+    "unique",
 ]
 
 import warnings
@@ -460,5 +461,5 @@ from .scatter import (  # noqa: E402
     triu,
 )
 from .shape import reshape  # noqa: E402
-from .sorting import argsort, sort, topk  # noqa: E402
+from .sorting import argsort, sort, topk, unique  # noqa: E402
 

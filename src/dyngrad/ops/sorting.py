@@ -1,16 +1,17 @@
-"""Sorting: sort, argsort, topk. The order is computed on arrays (stable, NaN counted as the
-largest value, as in PyTorch); the values are then gathered with the differentiable Gather, whose
-backward scatters the gradient back. Re-exported by indexing.py."""
+"""Sorting: sort, argsort, topk, unique. The order is computed on arrays (stable, NaN counted as
+the largest value, as in PyTorch); the values are then gathered with the differentiable Gather,
+whose backward scatters the gradient back. Re-exported by indexing.py."""
 
 from __future__ import annotations
 
-__all__ = ["argsort", "sort", "topk"]
+__all__ = ["argsort", "sort", "topk", "unique"]
 
 from collections import namedtuple
 
 import numpy as np
 
 from .. import dtypes
+from ..autograd.function import Op
 from ._util import Tensor, _wrap, norm_dim, out_variant
 
 
@@ -75,6 +76,41 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if d.ndim and k < size:
         idx = np.ascontiguousarray(idx[(slice(None),) * dim + (slice(0, k),)])
     return _TopkResult(_values(input, idx, dim), _wrap(idx))
+
+
+class Unique(Op):
+    """The sorted distinct values (or slices along ``dim``), with the inverse indices and counts
+    when asked. Not differentiable, as in PyTorch: its float output records a node whose backward
+    raises."""
+
+    def forward(self, x, sorted, return_inverse, return_counts, dim):
+        d = x._data
+        if dim is not None:  # NumPy compares slices, NaN included, as equal bytes: fine for ints
+            d = np.moveaxis(d, dim, 0)
+        values, inverse, counts = np.unique(d.reshape(-1) if dim is None else d, return_inverse=True,
+                                            return_counts=True, axis=None if dim is None else 0,
+                                            equal_nan=False)
+        if dim is not None:
+            values = np.moveaxis(values, 0, dim)
+        out = (np.ascontiguousarray(values),)
+        if return_inverse:
+            out += (inverse.reshape(x._data.shape if dim is None else -1).astype(np.int64),)
+        if return_counts:
+            out += (counts.astype(np.int64),)
+        return out
+
+    def backward(self, *grads):
+        raise NotImplementedError("the derivative for 'unique' is not implemented.")
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None):
+    """The distinct elements of ``input`` (sorted; with ``dim``, the distinct slices along it), and
+    optionally the index of each element's value in them and each value's count."""
+    if dim is not None:
+        dim = norm_dim(dim, input._data.ndim, "unique")
+    out = Unique.apply(input, sorted, return_inverse, return_counts, dim)
+    return out if return_inverse or return_counts else out[0]
 
 
 from .scatter import Gather  # noqa: E402
