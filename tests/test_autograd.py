@@ -501,3 +501,19 @@ def test_gradient_sums_accumulate_in_place_without_touching_shared_buffers():
     total = sum((w * float(k) for k in range(1, 6)), dyngrad.zeros(1))  # five uses, summed in place
     total.backward()
     np.testing.assert_array_equal(w.grad.numpy(), [15.0])
+
+
+def test_post_accumulate_grad_hook_runs_after_each_accumulation():
+    x = dyngrad.ones(3, requires_grad=True)
+    seen = []
+    handle = x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    handle.remove()
+    (x * 4).sum().backward()
+    assert [s.tolist() for s in seen] == [[2.0] * 3, [5.0] * 3] and x.grad.tolist() == [9.0] * 3
+    x.register_post_accumulate_grad_hook(lambda t: t.grad)  # must return None
+    with pytest.raises(RuntimeError, match="should return None"):
+        (x * 2).sum().backward()
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (x * 1).register_post_accumulate_grad_hook(lambda t: None)

@@ -65,6 +65,7 @@ class Tensor(TensorMethods):
     # "no_grad multi" (an output of split/chunk/unbind whose base needed no grad)
     _view_meta = None
     _retains_grad = False
+    _post_acc_hooks = None  # [hook(tensor)] run after backward accumulated into this leaf's .grad
     # NumPy defers to our reflected operators instead of converting us into an array
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -442,6 +443,20 @@ class Tensor(TensorMethods):
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node, nr = self._edge()
         return node._add_pre_hook(nr, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after backward has accumulated into this leaf's ``.grad``; it must
+        return None. Returns a handle with ``remove()``."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.function import _RemovableHandle
+
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return _RemovableHandle(self._post_acc_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate the gradient of this tensor into the leaves' ``.grad``."""

@@ -188,6 +188,10 @@ def run_backward(
                     t = node._var()
                     if t is not None:
                         _store_grad(t, buf[0], create_graph, handed_out)
+                        if t._post_acc_hooks:
+                            for hook in list(t._post_acc_hooks):
+                                if hook(t) is not None:
+                                    raise RuntimeError("Tensor post accumulate grad hooks should return None.")
                 continue
             edges = node._edges
             if buf[0] is None and all(g is None for g in buf):
