@@ -208,3 +208,29 @@ def test_float16_statistics_do_not_overflow(kind):
         assert ours.dtype == np.float16
         scale = np.abs(theirs.astype(np.float64)).max()
         np.testing.assert_allclose(ours.astype(np.float64), theirs.astype(np.float64), rtol=0, atol=1e-2 * scale)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("dtypes_", [("float16", "float32"), ("float32", "float16"), ("float64", "float32"),
+                                     ("float32", "float64")])
+def test_parameter_dtype_mixes_are_accepted_or_refused_like_torch(dtypes_):
+    def run(L):
+        F = L.nn.functional
+        x = L.ones(4, 3, 5, 6).to(getattr(L, dtypes_[0]))
+
+        def p(n, fill=1.0):
+            return L.full((n,), fill, dtype=getattr(L, dtypes_[1]))
+
+        calls = [lambda: F.layer_norm(x, (6,), p(6), p(6, 0.0)),
+                 lambda: F.batch_norm(x, p(3, 0.0), p(3), p(3), p(3, 0.0), training=True),
+                 lambda: F.group_norm(x, 3, p(3), p(3, 0.0)),
+                 lambda: F.instance_norm(x, weight=p(3), bias=p(3, 0.0))]
+        out = []
+        for call in calls:
+            try:
+                out.append(str(call().dtype).split(".")[-1])
+            except RuntimeError:
+                out.append("refused")
+        return out
+
+    assert run(dyngrad) == run(torch)

@@ -166,9 +166,17 @@ def _check_float(input: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype}")
 
 
-def _check_param(t, name: str, n: int) -> None:
-    if t is not None and t._data.size != n:
+def _check_param(t, name: str, n: int | None, input: Tensor, op: str) -> None:
+    """``t`` (if given) has ``n`` elements (if ``n`` is given) and the input's dtype, or float32
+    beside a float16 input (PyTorch's mixed precision); PyTorch refuses other mixes."""
+    if t is None:
+        return
+    if n is not None and t._data.size != n:
         raise RuntimeError(f"{name} should contain {n} elements not {t._data.size}")
+    dt, pdt = input._data.dtype, t._data.dtype
+    if pdt != dt and not (dt == np.float16 and pdt == np.float32):
+        raise RuntimeError(f"{op}: mixed dtype: {name} is {t.dtype}, the input {input.dtype} (parameters must "
+                           "share the input's dtype, or be float32 beside a float16 input)")
 
 
 def batch_norm(
@@ -190,7 +198,7 @@ def batch_norm(
         raise ValueError(f"batch_norm: expected 2D or more input (N, C, ...), got input of size {shape_str(d.shape)}")
     c = d.shape[1]
     for t, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"), (bias, "bias")):
-        _check_param(t, name, c)
+        _check_param(t, name, c, input, "batch_norm")
     dims = (0,) + tuple(range(2, d.ndim))
     param_shape = (1, c) + (1,) * (d.ndim - 2)
     if training:
@@ -247,6 +255,7 @@ def layer_norm(
             raise RuntimeError(
                 f"layer_norm: expected {name} of shape {shape_str(normalized_shape)}, got {shape_str(t._data.shape)}"
             )
+        _check_param(t, name, None, input, "layer_norm")
     nd = len(shape)
     dims = tuple(range(nd - k, nd))
     return _normalize(input, weight, bias, stats=_moments(input._data, dims), from_input=True, dims=dims,
@@ -272,16 +281,17 @@ def group_norm(
             f"Expected number of channels in input to be divisible by num_groups, but got input of shape "
             f"{shape_str(shape)} and num_groups={num_groups}"
         )
-    _check_param(weight, "weight", c)
-    _check_param(bias, "bias", c)
+    _check_param(weight, "weight", c, input, "group_norm")
+    _check_param(bias, "bias", c, input, "group_norm")
     grouped = input.reshape(shape[0], num_groups, -1)
     y = Normalize.apply(grouped, stats=_moments(grouped._data, (2,)), from_input=True, dims=(2,), eps=eps)
     y = y.reshape(shape)
     param_shape = (1, c) + (1,) * (len(shape) - 2)
+    # float32 parameters beside a float16 input: the result stays float16, as in PyTorch
     if weight is not None:
-        y = y * weight.reshape(param_shape)
+        y = y * weight.reshape(param_shape).to(y.dtype)
     if bias is not None:
-        y = y + bias.reshape(param_shape)
+        y = y + bias.reshape(param_shape).to(y.dtype)
     return y
 
 
@@ -303,7 +313,7 @@ def instance_norm(
         raise ValueError(f"instance_norm: expected input of at least 3 dims (N, C, *), got {shape_str(shape)}")
     c = shape[1]
     for t, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"), (bias, "bias")):
-        _check_param(t, name, c)
+        _check_param(t, name, c, input, "instance_norm")
     dims = tuple(range(2, len(shape)))
     param_shape = (1, c) + (1,) * (len(shape) - 2)
     param_dims = (0,) + dims
