@@ -6,6 +6,8 @@ switches reprs to print ``torch.float32``/``torch.Size`` exactly as PyTorch prin
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import runpy
 import sys
 import types
@@ -82,6 +84,36 @@ class AliasModule(types.ModuleType):
         return dir(self._target)
 
 
+def _target_name(name: str) -> str | None:
+    """The dyngrad module for torch module ``name``, by its longest aliased prefix."""
+    for prefix in sorted(ALIASES, key=len, reverse=True):
+        if name == prefix or name.startswith(prefix + "."):
+            return ALIASES[prefix] + name[len(prefix):]
+    return None
+
+
+class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import torch.a.b`` for a submodule missing from ALIASES: dyngrad's module itself under
+    the torch name. (Left to the default finders, Python would load dyngrad's file a second time
+    under the torch name, with its own copies of classes such as Tensor.)"""
+
+    def find_spec(self, name, path, target=None):
+        dyngrad_name = _target_name(name)
+        if dyngrad_name is None or name in sys.modules:
+            return None
+        try:
+            module = importlib.import_module(dyngrad_name)
+        except ImportError:
+            return None
+        return importlib.util.spec_from_loader(name, self, origin=getattr(module, "__file__", None))
+
+    def create_module(self, spec):
+        return AliasModule(spec.name, importlib.import_module(_target_name(spec.name)))
+
+    def exec_module(self, module) -> None:
+        pass
+
+
 def install() -> None:
     """Alias ``torch`` (and torchvision) to dyngrad in ``sys.modules``, for this process."""
     dtypes.display_prefix[0] = "torch"
@@ -90,6 +122,8 @@ def install() -> None:
             sys.modules[name] = AliasModule(name, importlib.import_module(target))
         except ImportError:
             pass
+    if not any(isinstance(f, _AliasFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AliasFinder())
 
 
 def main(argv: list[str] | None = None) -> None:

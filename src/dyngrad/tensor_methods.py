@@ -542,6 +542,23 @@ class TensorMethods:
     def sort(self, dim=-1, descending=False, stable=False):
         return _ix.sort(self, dim, descending, stable=stable)
 
+    # --- new tensors like this one (its dtype unless told) ---------------------------------
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _cr.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _cr.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _cr.empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False):
+        return _cr.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _cr.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return _ix.topk(self, k, dim, largest, sorted)
 
@@ -600,7 +617,8 @@ class TensorMethods:
 # The op modules import Tensor, which subclasses this class, so they cannot be imported up here:
 # tensor.py calls this once Tensor exists, binding them as this module's globals for the methods.
 def _bind_ops() -> None:
-    global _ew, _ix, _la, _red, _rnd, _sh
+    global _cr, _ew, _ix, _la, _red, _rnd, _sh
+    from . import creation as _cr
     from . import random as _rnd
     from .ops import elementwise as _ew
     from .ops import indexing as _ix
