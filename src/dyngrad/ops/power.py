@@ -48,6 +48,8 @@ class PowScalar(Op):
             rt = dtypes.result_type(x, p).np
             if rt.kind != "f" and p < 0:
                 raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
+            if rt.kind == "b":  # bool ** bool stays bool in PyTorch: x ** True is x, x ** False True
+                return d.copy() if p else np.ones_like(d)
             d = d.astype(rt, copy=False)
         if self.needs_input_grad:
             self.p = p

@@ -538,6 +538,8 @@ class Median(Op):
 
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median of all elements; with ``dim``, ``(values, indices)`` along it."""
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError('"median_cpu" not implemented for \'Bool\'')
     if dim is None:
         return Median.apply(input)
     d = norm_dim(int(dim), input._data.ndim, "median")
