@@ -122,6 +122,11 @@ CASES = [
     ("RAdam", dict(lr=0.01, weight_decay=0.1)),
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("RAdam", dict(lr=0.01, maximize=True, betas=(0.9, 0.9))),
+    ("Rprop", dict(lr=0.01)),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict(lr=0.01)),
+    ("ASGD", dict(lr=0.05, lambd=0.1, alpha=0.5, t0=3, weight_decay=0.1)),
+    ("ASGD", dict(lr=0.05, t0=2, maximize=True)),
 ]
 
 
@@ -130,12 +135,19 @@ def case_id(case):
     return name + "-" + "-".join(f"{k}={v}" for k, v in kwargs.items())
 
 
+# ASGD keeps its step size eta in a float32 tensor, whose power PyTorch computes with a float32
+# pow that is neither NumPy's nor always correctly rounded: eta is 1 float32 ulp apart now and then
+# (reproduced for most exponents, not for 0.5), and the float64 trajectories drift apart to ~1e-7
+# relative over 50 steps; a wrong formula is still off by ~1e-3
+LOOSER = {"ASGD": dict(rtol=1e-6, atol=1e-8)}
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_trajectory_matches_torch(case):
     name, kwargs = case
     ours = trajectory(dyngrad, name, kwargs)
     theirs = trajectory(torch, name, kwargs)
-    assert_same_trajectory(ours, theirs)
+    assert_same_trajectory(ours, theirs, **LOOSER.get(name, {}))
     # the parameter without a gradient never moves and never gets state
     np.testing.assert_array_equal(ours[-1]["unused"], initial_arrays()["unused"])
 
@@ -145,7 +157,7 @@ def test_param_groups_with_different_lrs(name):
     kwargs = dict(CASES[[c[0] for c in CASES].index(name)][1])
     ours = trajectory(dyngrad, name, kwargs, groups=GROUPS)
     theirs = trajectory(torch, name, kwargs, groups=GROUPS)
-    assert_same_trajectory(ours, theirs)
+    assert_same_trajectory(ours, theirs, **LOOSER.get(name, {}))
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "NAdam"])
