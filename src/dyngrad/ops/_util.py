@@ -9,7 +9,20 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor, _dim, _wrap
 
-__all__ = ["Tensor", "_wrap", "norm_dim", "norm_dims", "binary_arrays", "float_array", "as_tensor_arg"]
+__all__ = ["Tensor", "_wrap", "norm_dim", "norm_dims", "binary_arrays", "float_array", "as_tensor_arg", "opmath",
+           "opmath_dtype"]
+
+
+def opmath_dtype(d: np.ndarray):
+    """The dtype PyTorch computes a float16 array's formulas and sums in: float32, the result
+    rounded to float16 once (NumPy would round every step; float16 sums of squares overflow at
+    65504). None for every other dtype: the array's own."""
+    return np.float32 if d.dtype == np.float16 else None
+
+
+def opmath(d: np.ndarray) -> np.ndarray:
+    """``d`` as ``opmath_dtype`` computes it: float16 in float32, other dtypes as they are."""
+    return d.astype(np.float32) if d.dtype == np.float16 else d
 
 
 def norm_dim(d: int, ndim: int, op: str) -> int:

@@ -10,7 +10,7 @@ __all__ = [
 import numpy as np
 
 from ..autograd.function import Op
-from ._util import Tensor, _wrap, norm_dim, out_variant
+from ._util import Tensor, _wrap, norm_dim, opmath_dtype, out_variant
 from .reduction import _cast_input, sum
 
 
@@ -19,9 +19,7 @@ def _scan(scan, d: np.ndarray, dim: int) -> np.ndarray:
     accumulated in float32 (each output rounded once; a float16 running sum drifts)."""
     if d.dtype.kind in "biu":
         return scan(d, axis=dim, dtype=np.int64)
-    if d.dtype == np.float16:
-        return scan(d, axis=dim, dtype=np.float32).astype(np.float16)
-    return scan(d, axis=dim)
+    return scan(d, axis=dim, dtype=opmath_dtype(d)).astype(d.dtype, copy=False)
 
 
 class Cumsum(Op):

@@ -18,13 +18,8 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..autograd.function import Op
-from ._util import Tensor, _wrap, shape_str
+from ._util import Tensor, _wrap, opmath_dtype, shape_str
 from .reduction import mean, sum
-
-
-def _accumulator(d: np.ndarray):
-    """The dtype to sum ``d`` in: float32 for float16 (whose sums of squares overflow at 65504)."""
-    return np.float32 if d.dtype == np.float16 else None
 
 
 @functools.lru_cache(maxsize=256)
@@ -41,7 +36,7 @@ def _groups(shape: tuple, dims: tuple) -> tuple:
 def _dot_over(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
     """``sum(a * b)`` over ``dims`` (kept), without the product as a temporary."""
     subscripts, keep_shape, _ = _groups(a.shape, dims)
-    return np.einsum(subscripts, a, b, dtype=_accumulator(a)).reshape(keep_shape)
+    return np.einsum(subscripts, a, b, dtype=opmath_dtype(a)).reshape(keep_shape)
 
 
 def _moments(d: np.ndarray, dims: tuple) -> tuple:
@@ -131,7 +126,7 @@ class Normalize(Op):
         count = _groups(x.shape, dims)[2]
         with np.errstate(invalid="ignore", divide="ignore"):
             xc = x - self.mean_arr
-            sum_g = g.sum(axis=dims, keepdims=True, dtype=_accumulator(g))
+            sum_g = g.sum(axis=dims, keepdims=True, dtype=opmath_dtype(g))
             sum_gxc = _dot_over(g, xc, dims)
             gx = gw = gb = None
             # the parameters broadcast over the normalised dims and maybe more (instance norm's batch)
@@ -173,8 +168,8 @@ def _check_param(t, name: str, n: int | None, input: Tensor, op: str) -> None:
         return
     if n is not None and t._data.size != n:
         raise RuntimeError(f"{name} should contain {n} elements not {t._data.size}")
-    dt, pdt = input._data.dtype, t._data.dtype
-    if pdt != dt and not (dt == np.float16 and pdt == np.float32):
+    dt = input._data.dtype
+    if t._data.dtype not in (dt, opmath_dtype(input._data) or dt):  # (np.dtype == None is float64)
         raise RuntimeError(f"{op}: mixed dtype: {name} is {t.dtype}, the input {input.dtype} (parameters must "
                            "share the input's dtype, or be float32 beside a float16 input)")
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op
-from ._util import Tensor, _wrap, norm_dim, norm_dims
+from ._util import Tensor, _wrap, norm_dim, norm_dims, opmath_dtype
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -241,9 +241,9 @@ class Prod(Op):
         self.keepdim = keepdim
         self.save_for_backward(x)
         # PyTorch multiplies integers in int64 and float16 in float32 (rounded once)
-        dtype = np.int64 if d.dtype.kind in "biu" else (np.float32 if d.dtype == np.float16 else None)
-        return np.asarray(d.prod(axis=dims, keepdims=keepdim, dtype=dtype)).astype(
-            np.float16 if d.dtype == np.float16 else dtype or d.dtype, copy=False)
+        result = np.int64 if d.dtype.kind in "biu" else d.dtype
+        acc = np.int64 if d.dtype.kind in "biu" else opmath_dtype(d)
+        return np.asarray(d.prod(axis=dims, keepdims=keepdim, dtype=acc)).astype(result, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors

@@ -11,7 +11,7 @@ __all__ = [
 import numpy as np
 
 from ..autograd.function import Op
-from ._util import Tensor, float_array, norm_dim
+from ._util import Tensor, float_array, norm_dim, opmath
 from .reduction import _cast_input, _dims, _spread, sum
 
 
@@ -66,7 +66,7 @@ _add_reduce = np.add.reduce
 
 def _softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
     if d.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
-        return _softmax_array(d.astype(np.float32), dim).astype(np.float16)
+        return _softmax_array(opmath(d), dim).astype(np.float16)
     if d.ndim == 1:  # NumPy scalars are cheaper operands than the (1,)-shaped kept reductions
         e = d - _max_reduce(d)
         np.exp(e, out=e)  # e is a fresh array: exp and divide in place
@@ -80,7 +80,7 @@ def _softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
 
 def _log_softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
     if d.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
-        return _log_softmax_array(d.astype(np.float32), dim).astype(np.float16)
+        return _log_softmax_array(opmath(d), dim).astype(np.float16)
     if d.ndim == 1:
         shifted = d - _max_reduce(d)
         shifted -= np.log(_add_reduce(np.exp(shifted)))

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op, apply_inplace
-from ._util import Tensor, _wrap
+from ._util import Tensor, _wrap, opmath
 from .elementwise import (
     _broadcast_error,
     _check_inplace_shape,
@@ -41,17 +41,11 @@ def _one(dtype: np.dtype) -> np.ndarray:
     return one
 
 
-def _opmath(d: np.ndarray) -> np.ndarray:
-    """``d``, or float16 ``d`` in float32: a formula of several steps runs in float32 and its
-    result is rounded to float16 once, as PyTorch's kernels do (NumPy would round every step)."""
-    return d.astype(np.float32) if d.dtype == np.float16 else d
-
-
 def _sigmoid_array(d: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-d))`` in one buffer; exp's overflow for very negative d gives 0, as it
     should. Positional ``out``: cheaper than the keyword on small arrays."""
     if d.dtype == np.float16:
-        return _sigmoid_array(_opmath(d)).astype(np.float16)
+        return _sigmoid_array(opmath(d)).astype(np.float16)
     if not d.ndim:  # NumPy gives scalars for 0-dim operands, which can't be written into
         return np.reciprocal(np.exp(np.negative(d)) + 1)
     t = np.negative(d)
@@ -163,7 +157,7 @@ class Rsqrt(_Unary):
 
     @staticmethod
     def ufunc(d):
-        return (1 / np.sqrt(_opmath(d))).astype(d.dtype, copy=False)
+        return (1 / np.sqrt(opmath(d))).astype(d.dtype, copy=False)
 
     def backward(self, g):
         return -0.5 * g * pow(self.output, 3)
@@ -376,7 +370,7 @@ class Softplus(Op):
 
     def forward(self, x, beta, threshold):
         _not_for(x, "softplus", "biu")
-        d = _opmath(x._data)
+        d = opmath(x._data)
         self.save_for_backward(x)
         self.beta, self.threshold = beta, threshold
         z = d * beta

@@ -14,6 +14,7 @@ import numpy as np
 
 from ...autograd.function import Op, apply_inplace
 from ...ops import unary as _unary
+from ...ops._util import opmath
 from ...ops.comparison import where
 from ...tensor import Tensor, _wrap
 
@@ -30,6 +31,13 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_BETA = math.sqrt(2.0 / math.pi)
 _GELU_KAPPA = 0.044715
+
+
+def _opmath_data(x: Tensor, op: str) -> tuple:
+    """``x``'s array for a formula of several steps (float16 computed in float32, see
+    ``ops._util.opmath``) and the dtype to round the result to."""
+    d = _float_data(x, op)
+    return opmath(d), d.dtype
 
 
 def _float_data(x: Tensor, op: str) -> np.ndarray:
@@ -131,8 +139,7 @@ class Gelu(Op):
     """``x * Phi(x)`` with the normal CDF ``Phi`` (or its tanh approximation)."""
 
     def forward(self, x, approximate):
-        dt = _float_data(x, "gelu").dtype
-        d = _unary._opmath(x._data)
+        d, dt = _opmath_data(x, "gelu")
         self.save_for_backward(x)
         self.approximate = approximate
         if approximate == "tanh":
@@ -155,8 +162,7 @@ class Gelu(Op):
 
 class Silu(Op):
     def forward(self, x):
-        dt = _float_data(x, "silu").dtype
-        d = _unary._opmath(x._data)
+        d, dt = _opmath_data(x, "silu")
         self.save_for_backward(x)
         return (d / (1 + np.exp(-d))).astype(dt, copy=False)
 
@@ -168,8 +174,7 @@ class Silu(Op):
 
 class Mish(Op):
     def forward(self, x):
-        dt = _float_data(x, "mish").dtype
-        d = _unary._opmath(x._data)
+        d, dt = _opmath_data(x, "mish")
         self.save_for_backward(x)
         return (d * np.tanh(np.logaddexp(0, d))).astype(dt, copy=False)
 
@@ -183,8 +188,7 @@ class LogSigmoid(Op):
     """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, finite for every x."""
 
     def forward(self, x):
-        dt = _float_data(x, "logsigmoid").dtype
-        d = _unary._opmath(x._data)
+        d, dt = _opmath_data(x, "logsigmoid")
         self.save_for_backward(x)
         return (np.minimum(d, 0) - np.log1p(np.exp(-np.abs(d)))).astype(dt, copy=False)
 
