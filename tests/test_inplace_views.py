@@ -207,22 +207,21 @@ def _retain_then_write(L):
     return x.grad
 
 
-def _retain_view_then_write_view(L):
+def _retain_view_then_write(L, written):
     x = L.ones(2, 3, requires_grad=True) * 1
     v = x[0]
     v.retain_grad()
-    v.mul_(2)
+    (v if written == "view" else x).mul_(3)
     (v * v).sum().backward()
     return v.grad
+
+
+def _retain_view_then_write_view(L):
+    return _retain_view_then_write(L, "view")
 
 
 def _retain_view_then_write_base(L):
-    x = L.ones(2, 3, requires_grad=True) * 1
-    v = x[0]
-    v.retain_grad()
-    x.mul_(3)
-    (v * v).sum().backward()
-    return v.grad
+    return _retain_view_then_write(L, "base")
 
 
 def _transposes_in_place(L):

@@ -83,9 +83,9 @@ class Unique(Op):
     when asked. Not differentiable, as in PyTorch: its float output records a node whose backward
     raises."""
 
-    def forward(self, x, sorted, return_inverse, return_counts, dim):
+    def forward(self, x, *, return_inverse, return_counts, dim):
         d = x._data
-        if dim is not None:  # NumPy compares slices, NaN included, as equal bytes: fine for ints
+        if dim is not None:  # NumPy finds distinct slices along axis 0
             d = np.moveaxis(d, dim, 0)
         values, inverse, counts = np.unique(d.reshape(-1) if dim is None else d, return_inverse=True,
                                             return_counts=True, axis=None if dim is None else 0,
@@ -109,7 +109,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     optionally the index of each element's value in them and each value's count."""
     if dim is not None:
         dim = norm_dim(dim, input._data.ndim, "unique")
-    out = Unique.apply(input, sorted, return_inverse, return_counts, dim)
+    # PyTorch's CPU kernel sorts whatever ``sorted`` says; so does this one
+    out = Unique.apply(input, return_inverse=return_inverse, return_counts=return_counts, dim=dim)
     return out if return_inverse or return_counts else out[0]
 
 
