@@ -433,6 +433,7 @@ class Tensor(TensorMethods):
         fn = self.grad_fn
         if fn._retain is None:
             fn._retain = {}
+            fn._flagged = True
         fn._retain[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
@@ -465,27 +466,16 @@ class Tensor(TensorMethods):
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # --- operators -------------------------------------------------------------------------
-    # the arithmetic operators call their primitive directly: one Python frame less per op
-    def __add__(self, other):
-        return _ew.Add.apply(self, other)
-
+    # +, -, *, / and unary - are their primitives' apply itself (bound at the end of this file:
+    # no wrapper call per op); the reflected ones swap the operands
     def __radd__(self, other):
         return _ew.Add.apply(other, self)
-
-    def __sub__(self, other):
-        return _ew.Sub.apply(self, other)
 
     def __rsub__(self, other):
         return _ew.Sub.apply(other, self)
 
-    def __mul__(self, other):
-        return _ew.Mul.apply(self, other)
-
     def __rmul__(self, other):
         return _ew.Mul.apply(other, self)
-
-    def __truediv__(self, other):
-        return _ew.Div.apply(self, other)
 
     def __rtruediv__(self, other):
         return _ew.Div.apply(other, self)
@@ -503,7 +493,9 @@ class Tensor(TensorMethods):
         return _ew.remainder(other, self)
 
     def __pow__(self, other):
-        return _ew.pow(self, other)
+        if isinstance(other, Tensor):
+            return _ew.Pow.apply(self, other)
+        return _ew.PowScalar.apply(self, other)
 
     def __rpow__(self, other):
         return _ew.pow(other, self)
@@ -513,9 +505,6 @@ class Tensor(TensorMethods):
 
     def __rmatmul__(self, other):
         return _la.matmul(other, self)
-
-    def __neg__(self):
-        return _ew.Neg.apply(self)
 
     def __pos__(self):
         return self
@@ -620,3 +609,5 @@ from .ops import indexing as _ix  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
 
 _bind_ops()
+Tensor.__add__, Tensor.__sub__ = _ew.Add.apply, _ew.Sub.apply
+Tensor.__mul__, Tensor.__truediv__, Tensor.__neg__ = _ew.Mul.apply, _ew.Div.apply, _ew.Neg.apply

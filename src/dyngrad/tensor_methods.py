@@ -42,102 +42,14 @@ class TensorMethods:
     def pow(self, exponent):
         return _ew.pow(self, exponent)
 
-    def neg(self):
-        return _ew.neg(self)
-
-    negative = neg
-
-    def abs(self):
-        return _ew.abs(self)
-
-    absolute = abs
-
-    def exp(self):
-        return _ew.exp(self)
-
-    def exp2(self):
-        return _ew.exp2(self)
-
-    def log(self):
-        return _ew.log(self)
-
-    def log2(self):
-        return _ew.log2(self)
-
-    def log10(self):
-        return _ew.log10(self)
-
-    def log1p(self):
-        return _ew.log1p(self)
-
-    def expm1(self):
-        return _ew.expm1(self)
-
-    def sqrt(self):
-        return _ew.sqrt(self)
-
-    def rsqrt(self):
-        return _ew.rsqrt(self)
-
     def square(self):
         return _ew.square(self)
-
-    def sin(self):
-        return _ew.sin(self)
-
-    def cos(self):
-        return _ew.cos(self)
-
-    def tan(self):
-        return _ew.tan(self)
-
-    def asin(self):
-        return _ew.asin(self)
-
-    def acos(self):
-        return _ew.acos(self)
-
-    def atan(self):
-        return _ew.atan(self)
-
-    def sinh(self):
-        return _ew.sinh(self)
-
-    def cosh(self):
-        return _ew.cosh(self)
-
-    def tanh(self):
-        return _ew.tanh(self)
-
-    def sigmoid(self):
-        return _ew.sigmoid(self)
-
-    def relu(self):
-        return _ew.relu(self)
 
     def softplus(self, beta=1.0, threshold=20.0):
         return _ew.softplus(self, beta, threshold)
 
-    def erf(self):
-        return _ew.erf(self)
-
-    def sign(self):
-        return _ew.sign(self)
-
-    def floor(self):
-        return _ew.floor(self)
-
-    def ceil(self):
-        return _ew.ceil(self)
-
     def round(self, decimals=0):
         return _ew.round(self, decimals=decimals)
-
-    def trunc(self):
-        return _ew.trunc(self)
-
-    def frac(self):
-        return _ew.frac(self)
 
     def clamp(self, min=None, max=None):
         return _ew.clamp(self, min, max)
@@ -165,9 +77,6 @@ class TensorMethods:
 
     def minimum(self, other):
         return _ew.minimum(self, other)
-
-    def reciprocal(self):
-        return _ew.reciprocal(self)
 
     def lerp(self, end, weight):
         return _ew.lerp(self, end, weight)
@@ -625,3 +534,7 @@ def _bind_ops() -> None:
     from .ops import linalg as _la
     from .ops import reduction as _red
     from .ops import shape as _sh
+    from .ops.unary import TENSOR_METHODS
+
+    for name, op in TENSOR_METHODS.items():  # x.exp() is Exp.apply(x): no wrapper call per op
+        setattr(TensorMethods, name, op.apply)

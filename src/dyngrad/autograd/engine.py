@@ -18,7 +18,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 from . import grad_mode
-from .function import Node
+from .function import _RELEASED, Node, _freed_error, padded_grads
 
 
 class AccumulateGrad(Node):
@@ -63,17 +63,21 @@ def _sum(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     return a + b if create_graph else _wrap(a._data + b._data)
 
 
-def _accumulate(a: Tensor, b: Tensor, create_graph: bool, owned: set) -> Tensor:
-    """``a + b`` for a gradient buffer. A sum made here belongs to the buffer alone until its node
-    runs (``owned``: ids of such sums): later contributions are added into it in place, so a
-    tensor used at every step of a loop costs one array, not one per use."""
-    if id(a) in owned and a._data.shape == b._data.shape and a._data.dtype == b._data.dtype:
-        np.add(a._data, b._data, out=a._data)
-        return a
-    total = _sum(a, b, create_graph)
+def _accumulate(buf: list, nr: int, g: Tensor, create_graph: bool, owned: set | None) -> set | None:
+    """Add ``g`` into ``buf[nr]``, a gradient buffer. A sum made here belongs to the buffer alone
+    until its node runs (``owned``: the output numbers of such sums in this buffer): later
+    contributions are added into it in place, so a tensor used at every step of a loop costs one
+    array, not one per use. Returns the buffer's new ``owned``."""
+    a = buf[nr]
+    if owned is not None and nr in owned and a._data.shape == g._data.shape and a._data.dtype == g._data.dtype:
+        np.add(a._data, g._data, out=a._data)
+        return owned
+    total = buf[nr] = _sum(a, g, create_graph)
     if not create_graph and type(total._data) is np.ndarray:  # 0-d sums come out as NumPy scalars
-        owned.add(id(total))
-    return total
+        if owned is None:
+            owned = set()
+        owned.add(nr)
+    return owned
 
 
 def _graph_order(roots: list[Node]) -> dict:
@@ -158,7 +162,7 @@ def run_backward(
         buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
     ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
     handed_out = {id(g._data) for g in root_grads}  # the caller may hold these
-    owned: set = set()  # see _accumulate
+    owned: dict = {}  # node: the output numbers of its buffer that hold sums made here (_accumulate)
     prev_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
@@ -167,16 +171,17 @@ def run_backward(
             buf = buffers.pop(node, None)
             if buf is None:
                 buf = [None] * node._n_out
-            elif owned:  # from here on the node's backward may pass these on, shared
-                for g in buf:
-                    owned.discard(id(g))
-            if node._pre_hooks:
-                _apply_pre_hooks(node, buf)
-            if node._retain:
-                for nr, ref in node._retain.items():
-                    t = ref()
-                    if t is not None and buf[nr] is not None:
-                        _store_grad_retained(t, buf[nr], create_graph)
+            elif owned:  # from here on the node's backward may pass its sums on, shared
+                owned.pop(node, None)
+            flagged = node._flagged
+            if flagged:
+                if node._pre_hooks:
+                    _apply_pre_hooks(node, buf)
+                if node._retain:
+                    for nr, ref in node._retain.items():
+                        t = ref()
+                        if t is not None and buf[nr] is not None:
+                            _store_grad_retained(t, buf[nr], create_graph)
             if capture is not None:
                 if node in capture:
                     for nr, i in capture[node]:
@@ -197,8 +202,12 @@ def run_backward(
             if buf[0] is None and all(g is None for g in buf):
                 grads = (None,) * len(edges)
             else:
-                grads = node._backward(buf)  # checks it got one gradient per edge
-                if node._post_hooks:
+                if flagged and node._saved is _RELEASED:  # an earlier pass freed what backward reads
+                    raise _freed_error(node)
+                grads = node.backward(buf[0]) if len(buf) == 1 else node.backward(*buf)
+                if type(grads) is not tuple or len(grads) != len(edges):
+                    grads = padded_grads(node, grads)
+                if flagged and node._post_hooks:
                     for h in node._post_hooks:
                         h(grads, tuple(buf))
             if not retain_graph and not node.stateless:
@@ -215,7 +224,9 @@ def run_backward(
                     elif b[nr] is None:
                         b[nr] = g
                     else:
-                        b[nr] = _accumulate(b[nr], g, create_graph, owned)
+                        mine = _accumulate(b, nr, g, create_graph, owned.get(child))
+                        if mine is not None:
+                            owned[child] = mine
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0 and (needed is None or child in needed or child in capture):

@@ -3,6 +3,7 @@ Tensors (so a backward is itself differentiable). ``Function`` is the user-facin
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ class _AllFalse(tuple):
 
 
 NO_GRAD = _AllFalse()
+_RELEASED = ("released",)  # a node's _saved once the engine has freed what it kept
 
 
 class Node:
@@ -39,7 +41,10 @@ class Node:
     _pre_hooks = None  # {output_nr: [hook]}: tensor hooks, may replace the gradient
     _retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
     _post_hooks = None  # [hook(grad_inputs, grad_outputs)]
-    _freed = False
+    # hooks or a retained gradient were set, or the node was released: the engine reads this one
+    # flag per node and looks closer only when it is set
+    _flagged = False
+    # per input, truthy when it needs a gradient (while recording, the list of edges itself)
     needs_input_grad: Any = NO_GRAD
     _pads_settings = False  # backward must return exactly one gradient per input
     save_output = False  # an Op whose backward uses its output sets this
@@ -60,6 +65,7 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
         if self._post_hooks is None:
             self._post_hooks = []
+            self._flagged = True
         self._post_hooks.append(fn)
         return _RemovableHandle(self._post_hooks, fn)
 
@@ -70,6 +76,7 @@ class Node:
     def _add_pre_hook(self, output_nr: int, fn):
         if self._pre_hooks is None:
             self._pre_hooks = {}
+            self._flagged = True
         hooks = self._pre_hooks.setdefault(output_nr, [])
         hooks.append(fn)
         return _RemovableHandle(hooks, fn)
@@ -86,23 +93,27 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple:
-        if self._freed:
+        saved = self._saved
+        if saved is _RELEASED:
             raise _freed_error(self)
-        for t, v in zip(self._saved, self._saved_versions):
-            if t is not None and t._version != v:
-                raise _version_error(self, t, v)
-        return self._saved
+        for t, v in zip(saved, self._saved_versions):
+            if t is not None:
+                vc = t._vc
+                if vc is not None and vc[0] != v:
+                    raise _version_error(self, t, v)
+        return saved
 
     @property
     def output(self) -> Tensor:
         """The op's (first) output, for backward formulas; connected to the graph so that a
         backward run with ``create_graph`` can be differentiated again."""
-        if self._freed:
+        out = self._out
+        if out is None:  # released
             raise _freed_error(self)
         vc = self._out_vc
         if vc[0] != self._out_ver:
             raise _version_error(self, None, self._out_ver, vc[0])
-        t = _wrap(self._out)
+        t = _wrap(out)
         if grad_mode.enabled:
             t._requires_grad = True
             t.grad_fn = self
@@ -117,23 +128,10 @@ class Node:
         n_out = d.get("_n_out")  # None: the class default
         d.clear()
         d["_edges"] = edges  # item writes: cheaper than attribute assignment on this hot path
-        d["_freed"] = True
+        d["_flagged"] = True
+        d["_saved"] = _RELEASED
         if n_out is not None:
             d["_n_out"] = n_out
-
-    def _backward(self, grads: tuple) -> tuple:
-        """Called by the engine with one gradient (or None) per output; returns one per input."""
-        if self._freed:
-            raise _freed_error(self)
-        result = self.backward(grads[0]) if self._n_out == 1 else self.backward(*grads)
-        if type(result) is not tuple:
-            result = (result,)
-        missing = len(self._edges) - len(result)
-        if missing:
-            if missing < 0 or not self._pads_settings:
-                raise _count_error(self, len(result))
-            result += (None,) * missing
-        return result
 
     def backward(self, *grads):
         raise NotImplementedError(f"{type(self).__name__} has no backward")
@@ -166,11 +164,20 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
-def _count_error(node: Node, got: int) -> RuntimeError:
-    return RuntimeError(
-        f"function {node.name()} returned an incorrect number of gradients "
-        f"(expected {len(node._edges)}, got {got})"
-    )
+def padded_grads(node: Node, grads) -> tuple:
+    """What a backward returned, as one gradient per input: a lone gradient becomes a tuple, and
+    an Op's settings after its tensors (which have no gradient) are padded with None."""
+    if type(grads) is not tuple:
+        grads = (grads,)
+    missing = len(node._edges) - len(grads)
+    if missing:
+        if missing < 0 or not node._pads_settings:
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients "
+                f"(expected {len(node._edges)}, got {len(grads)})"
+            )
+        grads += (None,) * missing
+    return grads
 
 
 def _version_error(node: Node, t, expected: int, got: int | None = None) -> RuntimeError:
@@ -184,67 +191,93 @@ def _version_error(node: Node, t, expected: int, got: int | None = None) -> Runt
     )
 
 
+def _own_code(fn):
+    """``fn`` with a code object of its own. CPython keeps its attribute caches in the code
+    object: a hot function shared by every Op class sees a different class at each call and its
+    caches never settle; a copy per class keeps each class's calls monomorphic."""
+    fn.__code__ = fn.__code__.replace()
+    return fn
+
+
+# Node methods on the per-op hot path: each Op class gets its own copy (see _own_code)
+_HOT_METHODS = ("save_for_backward", "_arrays", "_grads")
+
+
 class Op(Node):
     """Base of the primitives. Subclasses define ``forward(self, *inputs, **params)``, which reads
     input arrays as ``x._data`` and returns an ndarray (or a tuple of them), and
     ``backward(self, *grad_outputs)`` written with dyngrad ops, returning one gradient (or None)
-    per positional input. Non-tensor settings go in keyword arguments."""
+    per positional input. Non-tensor settings go in keyword arguments.
+
+    ``cls.apply(*inputs, **params)`` runs the op and records it (see ``_apply_for``)."""
 
     is_view = False  # forward returns a view of input 0: the output shares its version counter
     _pads_settings = True  # positional settings (dims, flags) after the tensors get no gradient
 
-    @classmethod
-    def apply(cls, *args, **kwargs):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.apply = staticmethod(_own_code(_apply_for(cls)))
+        for name in _HOT_METHODS:
+            fn = getattr(cls, name, None)
+            if fn is not None:
+                setattr(cls, name, _own_code(types.FunctionType(
+                    fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)))
+
+
+def _apply_for(cls):
+    """The ``apply`` of the Op class ``cls``: a closure over the class and its flags, so that a
+    call costs no bound method and no class attribute lookups."""
+    view = cls.is_view
+    save_output = cls.save_output
+
+    def apply(*args, **kwargs):
         # the hottest function of the library: kept flat on purpose
-        node = _new(cls)
-        record = False
+        node = cls()
+        edges = None
         if grad_mode.enabled:
-            for a in args:  # a cheap scan first: most calls outside training record nothing
+            # one pass: ``edges`` is made when the first input that needs a gradient is met (most
+            # calls outside training record nothing); it doubles as needs_input_grad
+            i = 0
+            for a in args:
                 if isinstance(a, Tensor):
-                    if a._requires_grad:
-                        record = True
-                        break
                     if a._base is not None and a._vc[0] != a._view_ver:
-                        a._sync_view()  # its base was written in place: it may need grad now
-                        if a._requires_grad:
-                            record = True
-                            break
-            if record:
-                needs = []
-                edges = []
-                for a in args:
-                    if isinstance(a, Tensor):
-                        if a._base is not None and a._vc[0] != a._view_ver:
-                            a._sync_view()  # a view whose base was written in place since
-                        if a._requires_grad:
-                            needs.append(True)
-                            fn = a.grad_fn
-                            if fn is not None:
-                                edges.append((fn, a._output_nr))
-                            else:  # a leaf: its edge is made once
-                                edges.append(a._acc_edge or a._edge())
-                            continue
-                    needs.append(False)
-                    edges.append(None)
-                node.needs_input_grad = needs
-        out = node.forward(*args, **kwargs)
+                        a._sync_view()  # its base was written in place since: it may need grad now
+                    if a._requires_grad:
+                        if edges is None:
+                            edges = [None] * len(args)
+                        fn = a.grad_fn
+                        if fn is not None:
+                            edges[i] = (fn, a._output_nr)
+                        else:  # a leaf: its edge is made once
+                            edges[i] = a._acc_edge or a._edge()
+                i += 1
+            if edges is not None:
+                node.needs_input_grad = edges
+        out = node.forward(*args, **kwargs) if kwargs else node.forward(*args)
         if type(out) is not np.ndarray:
             if type(out) is tuple:
-                return _wrap_outputs(node, out, edges if record else None, args)
+                return _wrap_outputs(node, out, edges, args)
             out = np.asarray(out)
         t = _new(Tensor)
         t._data = out
-        if cls.is_view:
+        if view:
             _make_view(t, args[0])
-        if record and out.dtype.kind == "f":
+        if edges is not None and out.dtype.kind == "f":
             node._edges = edges
             t._requires_grad = True
             t.grad_fn = node
-            if cls.save_output:
+            if save_output:
                 node._out = out
-                node._out_vc = t._vc_get()
-                node._out_ver = node._out_vc[0]
+                if view:
+                    node._out_vc = t._vc
+                    node._out_ver = t._vc[0]
+                else:
+                    node._out_vc = t._vc = [0]
+                    node._out_ver = 0
         return t
+
+    apply.__qualname__ = f"{cls.__qualname__}.apply"
+    return apply
 
 
 def _make_view(t: Tensor, src: Tensor) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd.function import apply_inplace
 from ._util import Tensor, _wrap, out_variant
 from .comparison import where
-from .elementwise import _Binary, _broadcast_error, _check_inplace_shape, _float_operands
+from .elementwise import _Binary, _broadcast_error, _check_inplace_shape
 
 __all__ = ["atan2", "arctan2"]
 
@@ -20,9 +20,8 @@ class Atan2(_Binary):
     stateless = False
 
     def forward(self, a, b):
-        xa, xb = _float_operands(a, b, "atan2")
+        xa, xb = self._arrays(a, b, "atan2", floats=True)
         if self.needs_input_grad:
-            self._meta(a, b)
             self.save_for_backward(a, b)
         try:
             return np.arctan2(xa, xb)

@@ -164,9 +164,8 @@ class Maximum(_Binary):
             bad = b if isinstance(a, Tensor) else a
             raise TypeError(f"{type(self).__name__.lower()}(): expected Tensor operands, got "
                             f"{type(bad).__name__}")
-        xa, xb = _operands(a, b, type(self).__name__.lower())
+        xa, xb = self._arrays(a, b, type(self).__name__.lower())
         if self.needs_input_grad:
-            self._meta(a, b)
             self.save_for_backward(a, b)
         try:
             return self.ufunc(xa, xb)

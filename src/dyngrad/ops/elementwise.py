@@ -159,6 +159,21 @@ class _Binary(Op):
 
     stateless = True  # keeps shapes only
 
+    def _arrays(self, a, b, op: str, floats: bool = False):
+        """``_operands`` (``_float_operands`` with ``floats``) and, while recording, ``_meta``: one
+        call, and for two tensors of one dtype (the common case) no further one."""
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            xa, xb = a._data, b._data
+            dt = xa.dtype
+            if dt == xb.dtype and (not floats or dt.kind == "f"):
+                if self.needs_input_grad:
+                    self.sa, self.da, self.sb, self.db = xa.shape, dt, xb.shape, dt
+                return xa, xb
+        xa, xb = _float_operands(a, b, op) if floats else _operands(a, b, op)
+        if self.needs_input_grad:
+            self._meta(a, b)
+        return xa, xb
+
     def _meta(self, a, b):
         if isinstance(a, Tensor):
             self.sa, self.da = a._data.shape, a._data.dtype
@@ -192,10 +207,11 @@ def _check_alpha(alpha, xa, xb, op: str) -> None:
 
 
 class Add(_Binary):
+    alpha = 1
+
     def forward(self, a, b, alpha=1):
-        xa, xb = _operands(a, b, "add")
-        if self.needs_input_grad:
-            self._meta(a, b)
+        xa, xb = self._arrays(a, b, "add")
+        if alpha != 1 and self.needs_input_grad:
             self.alpha = alpha
         if alpha != 1 or type(alpha) is not int:
             _check_alpha(alpha, xa, xb, "add")
@@ -210,10 +226,11 @@ class Add(_Binary):
 
 
 class Sub(_Binary):
+    alpha = 1
+
     def forward(self, a, b, alpha=1):
-        xa, xb = _operands(a, b, "sub")
-        if self.needs_input_grad:
-            self._meta(a, b)
+        xa, xb = self._arrays(a, b, "sub")
+        if alpha != 1 and self.needs_input_grad:
             self.alpha = alpha
         try:
             if alpha != 1 or type(alpha) is not int:
@@ -236,10 +253,9 @@ class Mul(_Binary):
     stateless = False
 
     def forward(self, a, b):
-        xa, xb = _operands(a, b, "mul")
+        xa, xb = self._arrays(a, b, "mul")
         n = self.needs_input_grad
         if n:  # like PyTorch, save an operand only when the other one needs its gradient
-            self._meta(a, b)
             self.save_for_backward(b if n[0] and isinstance(b, Tensor) else None,
                                    a if n[1] and isinstance(a, Tensor) else None)
         try:
@@ -260,10 +276,9 @@ class Div(_Binary):
     stateless = False
 
     def forward(self, a, b):
-        xa, xb = _float_operands(a, b, "div")
+        xa, xb = self._arrays(a, b, "div", floats=True)
         n = self.needs_input_grad
         if n:
-            self._meta(a, b)
             self.save_for_backward(a if n[1] and isinstance(a, Tensor) else None,
                                    b if isinstance(b, Tensor) else None)
         try:
@@ -339,9 +354,7 @@ class DivRounded(_Binary):
 
     def forward(self, a, b, mode):
         _no_bool_pair(a, b, "div_floor" if mode == "floor" else "div_trunc")
-        xa, xb = _operands(a, b, "div")
-        if self.needs_input_grad:
-            self._meta(a, b)
+        xa, xb = self._arrays(a, b, "div")
         try:
             if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind == "f":
                 return np.floor_divide(xa, xb) if mode == "floor" else np.trunc(xa / xb)
@@ -382,10 +395,9 @@ class Remainder(_Binary):
 
     def forward(self, a, b):
         _no_bool_pair(a, b, type(self).__name__.lower())
-        xa, xb = _operands(a, b, type(self).__name__.lower())
+        xa, xb = self._arrays(a, b, type(self).__name__.lower())
         n = self.needs_input_grad
         if n:
-            self._meta(a, b)
             if n[1]:
                 self.save_for_backward(a if isinstance(a, Tensor) else None, b)
         if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind != "f":
@@ -600,7 +612,7 @@ from .binary_math import atan2_  # noqa: E402, F401  (for tensor_methods.py)
 from .comparison import *  # noqa: E402, F403
 from .comparison import lerp_, where  # noqa: E402, F401  (lerp_: for tensor.py)
 from .power import *  # noqa: E402, F403
-from .power import pow_  # noqa: E402, F401  (for tensor.py)
+from .power import Pow, PowScalar, pow_  # noqa: E402, F401  (for tensor.py)
 from .unary import *  # noqa: E402, F403
 from .unary import Neg, cast, copy_, log, softplus  # noqa: E402, F401  (Neg, copy_, softplus: for tensor.py)
 

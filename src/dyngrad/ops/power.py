@@ -14,7 +14,6 @@ from .elementwise import (
     _broadcast_error,
     _check_inplace_shape,
     _no_bool_pair,
-    _operands,
     _same_float,
     _unbroadcast,
     _zeros_like,
@@ -107,10 +106,9 @@ class Pow(_Binary):
 
     def forward(self, a, b):
         _no_bool_pair(a, b, "pow")
-        xa, xb = _operands(a, b, "pow")
+        xa, xb = self._arrays(a, b, "pow")
         n = self.needs_input_grad
         if n:
-            self._meta(a, b)
             self.save_for_backward(a if isinstance(a, Tensor) else None, b)
         try:
             if (xa if isinstance(xa, np.ndarray) else xb).dtype.kind != "f":

@@ -446,12 +446,18 @@ class Frac(Op):
         return g
 
 
+# name: primitive, for the Tensor methods that are the primitive's apply itself (bound in
+# tensor_methods._bind_ops: no wrapper call per op)
+TENSOR_METHODS: dict = {}
+
+
 def _unary(cls, name: str):
     def op(input: Tensor) -> Tensor:
         return cls.apply(input)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name} of ``input`` (integer inputs give the default float dtype)."
+    TENSOR_METHODS[name] = cls
     return op
 
 
@@ -466,6 +472,7 @@ neg, abs = _unary(Neg, "neg"), _unary(Abs, "abs")  # noqa: A001 - PyTorch's name
 floor, ceil, trunc = _unary(Floor, "floor"), _unary(Ceil, "ceil"), _unary(Trunc, "trunc")
 sign, frac = _unary(Sign, "sign"), _unary(Frac, "frac")
 negative, absolute, arcsin, arccos, arctan = neg, abs, asin, acos, atan
+TENSOR_METHODS.update(negative=Neg, absolute=Abs, arcsin=Asin, arccos=Acos, arctan=Atan)
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
