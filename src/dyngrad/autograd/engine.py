@@ -205,7 +205,9 @@ def run_backward(
                 if flagged and node._saved is _RELEASED:  # an earlier pass freed what backward reads
                     raise _freed_error(node)
                 grads = node.backward(buf[0]) if len(buf) == 1 else node.backward(*buf)
-                if type(grads) is not tuple or len(grads) != len(edges):
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                if len(grads) != len(edges):
                     grads = padded_grads(node, grads)
                 if flagged and node._post_hooks:
                     for h in node._post_hooks:

@@ -123,15 +123,7 @@ class Node:
         """Drop what backward needed (saved tensors and whatever the op kept on itself): called
         by the engine once the node has run, unless retain_graph or ``stateless``. The graph's
         shape stays for inspection."""
-        d = self.__dict__
-        edges = d.get("_edges", ())
-        n_out = d.get("_n_out")  # None: the class default
-        d.clear()
-        d["_edges"] = edges  # item writes: cheaper than attribute assignment on this hot path
-        d["_flagged"] = True
-        d["_saved"] = _RELEASED
-        if n_out is not None:
-            d["_n_out"] = n_out
+        self.__dict__ = {"_edges": self._edges, "_n_out": self._n_out, "_flagged": True, "_saved": _RELEASED}
 
     def backward(self, *grads):
         raise NotImplementedError(f"{type(self).__name__} has no backward")
@@ -165,10 +157,8 @@ def _freed_error(node: Node) -> RuntimeError:
 
 
 def padded_grads(node: Node, grads) -> tuple:
-    """What a backward returned, as one gradient per input: a lone gradient becomes a tuple, and
-    an Op's settings after its tensors (which have no gradient) are padded with None."""
-    if type(grads) is not tuple:
-        grads = (grads,)
+    """The gradients a backward returned (a tuple), one per input: an Op's settings after its
+    tensors (which have no gradient) are padded with None."""
     missing = len(node._edges) - len(grads)
     if missing:
         if missing < 0 or not node._pads_settings:
@@ -262,10 +252,13 @@ def _apply_for(cls):
         t._data = out
         if view:
             _make_view(t, args[0])
+        else:
+            t._base = None  # read whenever t is an op's input: on the instance, that read is fast
         if edges is not None and out.dtype.kind == "f":
             node._edges = edges
             t._requires_grad = True
             t.grad_fn = node
+            t._output_nr = 0
             if save_output:
                 node._out = out
                 if view:
