@@ -66,6 +66,7 @@ class Tensor(TensorMethods):
     _view_meta = None
     _retains_grad = False
     _post_acc_hooks = None  # [hook(tensor)] run after backward accumulated into this leaf's .grad
+    _sum_for = None  # weakref to the node whose gradient buffer this sum was made for (engine._accumulate)
     # NumPy defers to our reflected operators instead of converting us into an array
     __array_ufunc__ = None
     __array_priority__ = 1000

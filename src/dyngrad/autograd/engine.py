@@ -63,21 +63,21 @@ def _sum(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     return a + b if create_graph else _wrap(a._data + b._data)
 
 
-def _accumulate(buf: list, nr: int, g: Tensor, create_graph: bool, owned: set | None) -> set | None:
-    """Add ``g`` into ``buf[nr]``, a gradient buffer. A sum made here belongs to the buffer alone
-    until its node runs (``owned``: the output numbers of such sums in this buffer): later
-    contributions are added into it in place, so a tensor used at every step of a loop costs one
-    array, not one per use. Returns the buffer's new ``owned``."""
+def _accumulate(buf: list, nr: int, g: Tensor, node: Node, create_graph: bool) -> None:
+    """Add ``g`` into ``buf[nr]``, the gradient buffer of ``node``. A sum made here is marked as
+    belonging to that buffer alone (``_sum_for``, a weak reference to the node: no cycle, and no
+    node kept alive by a gradient) until the node runs: later contributions are added into it in
+    place, so a tensor used at every step of a loop costs one array, not one per use. Once the
+    node has run, its backward may pass the sum on, shared: the mark then names a node that
+    accumulates nothing more in this pass."""
     a = buf[nr]
-    if owned is not None and nr in owned and a._data.shape == g._data.shape and a._data.dtype == g._data.dtype:
+    mark = a._sum_for
+    if mark is not None and mark() is node and a._data.shape == g._data.shape and a._data.dtype == g._data.dtype:
         np.add(a._data, g._data, out=a._data)
-        return owned
+        return
     total = buf[nr] = _sum(a, g, create_graph)
     if not create_graph and type(total._data) is np.ndarray:  # 0-d sums come out as NumPy scalars
-        if owned is None:
-            owned = set()
-        owned.add(nr)
-    return owned
+        total._sum_for = weakref.ref(node)
 
 
 def _graph_order(roots: list[Node]) -> dict:
@@ -162,7 +162,6 @@ def run_backward(
         buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
     ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
     handed_out = {id(g._data) for g in root_grads}  # the caller may hold these
-    owned: dict = {}  # node: the output numbers of its buffer that hold sums made here (_accumulate)
     prev_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
@@ -171,8 +170,6 @@ def run_backward(
             buf = buffers.pop(node, None)
             if buf is None:
                 buf = [None] * node._n_out
-            elif owned:  # from here on the node's backward may pass its sums on, shared
-                owned.pop(node, None)
             flagged = node._flagged
             if flagged:
                 if node._pre_hooks:
@@ -226,9 +223,7 @@ def run_backward(
                     elif b[nr] is None:
                         b[nr] = g
                     else:
-                        mine = _accumulate(b, nr, g, create_graph, owned.get(child))
-                        if mine is not None:
-                            owned[child] = mine
+                        _accumulate(b, nr, g, child, create_graph)
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0 and (needed is None or child in needed or child in capture):
