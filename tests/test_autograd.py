@@ -503,6 +503,22 @@ def test_gradient_sums_accumulate_in_place_without_touching_shared_buffers():
     np.testing.assert_array_equal(w.grad.numpy(), [15.0])
 
 
+def test_a_gradient_sum_keeps_no_node_alive():
+    """The engine marks a sum it made for a node's buffer (to add into it in place); here
+    autograd.grad hands that sum out as y's gradient, and the graph must still go with its last
+    user reference, without the garbage collector."""
+    import weakref
+
+    x = dyngrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x + 0.0
+    out = (y * 2.0 + y * 3.0).sum()
+    (gy,) = dyngrad.autograd.grad(out, y, retain_graph=True)
+    np.testing.assert_array_equal(gy.numpy(), [5.0, 5.0])
+    node = weakref.ref(y.grad_fn)
+    del y, out
+    assert node() is None
+
+
 def test_post_accumulate_grad_hook_runs_after_each_accumulation():
     x = dyngrad.ones(3, requires_grad=True)
     seen = []

@@ -206,7 +206,8 @@ class Op(Node):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.apply = staticmethod(_own_code(_apply_for(cls)))
+        if "apply" not in cls.__dict__:
+            cls.apply = staticmethod(_own_code(_apply_for(cls)))
         for name in _HOT_METHODS:
             fn = getattr(cls, name, None)
             if fn is not None:
@@ -215,8 +216,8 @@ class Op(Node):
 
 
 def _apply_for(cls):
-    """The ``apply`` of the Op class ``cls``: a closure over the class and its flags, so that a
-    call costs no bound method and no class attribute lookups."""
+    """The ``apply`` of the Op class ``cls``: a closure over the class and its flags (read once,
+    when the class is made), so that a call costs no bound method and no class attribute lookup."""
     view = cls.is_view
     save_output = cls.save_output
 
