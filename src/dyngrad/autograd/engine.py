@@ -18,7 +18,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 from . import grad_mode
-from .function import _RELEASED, Node, _freed_error, padded_grads
+from .function import _RELEASED, Node, _freed_error, _padded_grads
 
 
 class AccumulateGrad(Node):
@@ -205,7 +205,7 @@ def run_backward(
                 if type(grads) is not tuple:
                     grads = (grads,)
                 if len(grads) != len(edges):
-                    grads = padded_grads(node, grads)
+                    grads = _padded_grads(node, grads)
                 if flagged and node._post_hooks:
                     for h in node._post_hooks:
                         h(grads, tuple(buf))

@@ -156,7 +156,7 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
-def padded_grads(node: Node, grads) -> tuple:
+def _padded_grads(node: Node, grads) -> tuple:
     """The gradients a backward returned (a tuple), one per input: an Op's settings after its
     tensors (which have no gradient) are padded with None."""
     missing = len(node._edges) - len(grads)
