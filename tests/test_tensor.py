@@ -181,3 +181,16 @@ def test_out_argument_writes_into_the_given_tensor():
         dyngrad.mul(dyngrad.ones(2, requires_grad=True), 2, out=dyngrad.empty(2))
     with pytest.raises(RuntimeError, match="can't be cast"):
         dyngrad.add(dyngrad.ones(2), 0.5, out=dyngrad.empty(2, dtype=dyngrad.int64))
+
+
+def test_unary_tensor_methods_are_the_module_functions():
+    """The unary Tensor methods are bound to their primitives (tensor_methods._bind_ops): each
+    gives what dyngrad.<name> gives, and records the same node."""
+    from dyngrad.ops.unary import TENSOR_METHODS
+
+    x = dyngrad.tensor([0.25, 0.5, 0.75], requires_grad=True)
+    assert {"exp", "tanh", "sigmoid", "relu", "neg", "abs", "arcsin", "negative", "absolute"} <= set(TENSOR_METHODS)
+    for name in TENSOR_METHODS:
+        by_method, by_function = getattr(x, name)(), getattr(dyngrad, name)(x)
+        np.testing.assert_array_equal(by_method.detach().numpy(), by_function.detach().numpy(), err_msg=name)
+        assert type(by_method.grad_fn) is type(by_function.grad_fn), name
