@@ -467,8 +467,9 @@ class Tensor(TensorMethods):
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # --- operators -------------------------------------------------------------------------
-    # +, -, *, / and unary - are their primitives' apply itself (bound at the end of this file:
-    # no wrapper call per op); the reflected ones swap the operands
+    # +, -, *, / and unary - are their primitives' apply itself, ** is pow without its out=
+    # wrapper (bound at the end of this file: no wrapper call per op); the reflected ones swap
+    # the operands
     def __radd__(self, other):
         return _ew.Add.apply(other, self)
 
@@ -492,11 +493,6 @@ class Tensor(TensorMethods):
 
     def __rmod__(self, other):
         return _ew.remainder(other, self)
-
-    def __pow__(self, other):
-        if isinstance(other, Tensor):
-            return _ew.Pow.apply(self, other)
-        return _ew.PowScalar.apply(self, other)
 
     def __rpow__(self, other):
         return _ew.pow(other, self)
@@ -612,3 +608,4 @@ from .ops import linalg as _la  # noqa: E402
 _bind_ops()
 Tensor.__add__, Tensor.__sub__ = _ew.Add.apply, _ew.Sub.apply
 Tensor.__mul__, Tensor.__truediv__, Tensor.__neg__ = _ew.Mul.apply, _ew.Div.apply, _ew.Neg.apply
+Tensor.__pow__ = _ew.pow.__wrapped__

@@ -181,15 +181,16 @@ def _version_error(node: Node, t, expected: int, got: int | None = None) -> Runt
     )
 
 
-def _own_code(fn):
-    """``fn`` with a code object of its own. CPython keeps its attribute caches in the code
-    object: a hot function shared by every Op class sees a different class at each call and its
-    caches never settle; a copy per class keeps each class's calls monomorphic."""
-    fn.__code__ = fn.__code__.replace()
-    return fn
+def _own_copy(fn):
+    """A copy of the function ``fn`` with a code object of its own. CPython keeps its attribute
+    caches in the code object: a hot function shared by every Op class sees a different class at
+    each call and its caches never settle; a copy per class keeps each class's calls monomorphic."""
+    copy = types.FunctionType(fn.__code__.replace(), fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    copy.__kwdefaults__, copy.__qualname__, copy.__doc__ = fn.__kwdefaults__, fn.__qualname__, fn.__doc__
+    return copy
 
 
-# Node methods on the per-op hot path: each Op class gets its own copy (see _own_code)
+# Node methods on the per-op hot path: each Op class gets its own copy (see _own_copy)
 _HOT_METHODS = ("save_for_backward", "_arrays", "_grads")
 
 
@@ -207,12 +208,11 @@ class Op(Node):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "apply" not in cls.__dict__:
-            cls.apply = staticmethod(_own_code(_apply_for(cls)))
+            cls.apply = staticmethod(_own_copy(_apply_for(cls)))
         for name in _HOT_METHODS:
             fn = getattr(cls, name, None)
             if fn is not None:
-                setattr(cls, name, _own_code(types.FunctionType(
-                    fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)))
+                setattr(cls, name, _own_copy(fn))
 
 
 def _apply_for(cls):

@@ -612,7 +612,7 @@ from .binary_math import atan2_  # noqa: E402, F401  (for tensor_methods.py)
 from .comparison import *  # noqa: E402, F403
 from .comparison import lerp_, where  # noqa: E402, F401  (lerp_: for tensor.py)
 from .power import *  # noqa: E402, F403
-from .power import Pow, PowScalar, pow_  # noqa: E402, F401  (for tensor.py)
+from .power import pow_  # noqa: E402, F401  (for tensor.py)
 from .unary import *  # noqa: E402, F403
 from .unary import Neg, cast, copy_, log, softplus  # noqa: E402, F401  (Neg, copy_, softplus: for tensor.py)
 
