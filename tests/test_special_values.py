@@ -63,14 +63,20 @@ def test_float16_composites_round_once_like_torch(name):
     if name == "rsqrt":
         x = np.abs(x) + np.float16(0.01)
     results = []
-    for L in (dyngrad, torch):
-        t = L.tensor(x)
+    for L, values in ((dyngrad, x), (torch, x), (dyngrad, x.astype(np.float64))):
+        t = L.tensor(values)
         y = getattr(L.nn.functional, name)(t) if hasattr(L.nn.functional, name) else getattr(t, name)()
-        assert str(y.dtype).endswith("float16")
-        results.append(y.numpy())
-    ours, theirs = results
-    ulps = np.abs(ours.view(np.int16).astype(int) - theirs.view(np.int16).astype(int))
-    assert ulps.max() <= HALF_OPS[name], (name, int(ulps.max()), int((ulps > HALF_OPS[name]).sum()))
+        assert str(y.dtype).endswith("float16" if values is x else "float64")
+        results.append(y.numpy().astype(np.float16))
+    ours, theirs, truth = results
+
+    def ulps(a, b):
+        return np.abs(a.view(np.int16).astype(int) - b.view(np.int16).astype(int))
+
+    # Where torch's float32 kernel cancels (gelu below -4), its last digits differ by CPU; there
+    # ours must stay within one ulp of the correctly rounded float64 value instead.
+    off = (ulps(ours, theirs) > HALF_OPS[name]) & (ulps(ours, truth) > 1)
+    assert not off.any(), (name, x[off][:5], ours[off][:5], theirs[off][:5], truth[off][:5])
 
 
 @needs_torch
