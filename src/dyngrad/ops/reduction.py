@@ -122,6 +122,14 @@ return_types_median = _return_type("median")
 # --- sums ------------------------------------------------------------------------------------
 
 
+def _sum_to_array(d: np.ndarray, shape: tuple) -> np.ndarray:
+    """The array ``d`` summed down to the broadcast-compatible ``shape``."""
+    lead = d.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and d.shape[lead + i] != 1)
+    out = d.sum(axis=axes, keepdims=True) if axes else d
+    return out.reshape(shape) if lead else out
+
+
 class SumTo(Op):
     """Sum a broadcast result back to ``shape`` (the adjoint of ``expand``)."""
 
@@ -129,13 +137,7 @@ class SumTo(Op):
 
     def forward(self, x, shape):
         self.shape = x._data.shape
-        d = x._data
-        lead = d.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, s in enumerate(shape) if s == 1 and d.shape[lead + i] != 1
-        )
-        out = d.sum(axis=axes, keepdims=True) if axes else d
-        return out.reshape(shape) if lead else out
+        return _sum_to_array(x._data, shape)
 
     def backward(self, g):
         return expand(g, self.shape)
