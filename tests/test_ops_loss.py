@@ -261,3 +261,37 @@ def test_cross_entropy_backward_twice_with_retain_graph(weighted):
     p[np.arange(5), t.numpy()] -= 1
     wt = w.numpy()[t.numpy()] if weighted else np.ones(5)
     np.testing.assert_allclose(first, p * wt[:, None] / wt.sum(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("shape, dim", [((700, 1000), 1), ((40, 30, 400), -1), ((30, 200, 7, 11), 1)])
+def test_softmaxes_over_large_inputs_run_by_blocks_of_rows_to_the_same_bits(shape, dim, monkeypatch):
+    """Over a few cache-sized blocks, softmax, log_softmax and cross-entropy run a block of rows
+    at a time: every row's arithmetic is the same as in one pass over the whole array."""
+    from dyngrad.ops import softmax as sm
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 4).astype(np.float32)
+    x[3, ...] = -np.inf  # an all -inf row in the first block
+    x[-1, 0] = np.nan
+    target = rng.integers(0, shape[1], shape[:1] + shape[2:])
+
+    def run():
+        t = dyngrad.tensor(x, requires_grad=True)
+        loss_ = dyngrad.nn.functional.cross_entropy(t, dyngrad.tensor(target), reduction="sum") if dim == 1 else None
+        if loss_ is not None:
+            loss_.backward()
+        return (dyngrad.softmax(t, dim).detach().numpy(), dyngrad.log_softmax(t, dim).detach().numpy(),
+                None if loss_ is None else (loss_.item(), t.grad.numpy()))
+
+    assert len(sm._row_blocks(x, dim % x.ndim)) > 2
+    blocked = run()
+    monkeypatch.setattr(sm, "_BLOCK", x.size)
+    assert len(sm._row_blocks(x, dim % x.ndim)) == 1
+    whole = run()
+    for a, b in zip(blocked[:2], whole[:2]):
+        np.testing.assert_array_equal(a, b)
+    if blocked[2] is not None:
+        assert blocked[2][0] == whole[2][0] or (np.isnan(blocked[2][0]) and np.isnan(whole[2][0]))
+        np.testing.assert_array_equal(blocked[2][1], whole[2][1])
+    if torch is not None:
+        np.testing.assert_allclose(blocked[0], torch.softmax(torch.tensor(x), dim).numpy(), rtol=1e-5, atol=1e-7)

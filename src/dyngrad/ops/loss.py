@@ -33,7 +33,7 @@ from ._util import Tensor, _wrap, shape_str
 from .comparison import clamp_min, minimum, where
 from .nn_misc import pairwise_distance
 from .reduction import sum
-from .softmax import log_softmax, softmax
+from .softmax import _row_blocks, log_softmax, softmax
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -196,11 +196,16 @@ class SoftmaxCrossEntropyIndex(Op):
 
     @staticmethod
     def _exp_rows(d: np.ndarray) -> tuple:
-        """``(row max, exp(d - row max), its row sums)`` over the class dim 1, in one buffer."""
-        row_max = np.maximum.reduce(d, axis=1, keepdims=True)
-        e = np.subtract(d, row_max)
-        np.exp(e, out=e)
-        return row_max, e, np.add.reduce(e, axis=1, keepdims=True)
+        """``(row max, exp(d - row max), its row sums)`` over the class dim 1, in one buffer,
+        a block of rows at a time (see ``_row_blocks``)."""
+        kept = d.shape[:1] + (1,) + d.shape[2:]
+        row_max, e, sums = np.empty(kept, d.dtype), np.empty(d.shape, d.dtype), np.empty(kept, d.dtype)
+        for b in _row_blocks(d, 1):
+            eb = e[b]
+            np.subtract(d[b], np.maximum.reduce(d[b], axis=1, keepdims=True, out=row_max[b]), out=eb)
+            np.exp(eb, out=eb)
+            np.add.reduce(eb, axis=1, keepdims=True, out=sums[b])
+        return row_max, e, sums
 
     def forward(self, x, *, safe, wt, reduction, denom):
         d = x._data

