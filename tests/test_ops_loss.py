@@ -285,8 +285,8 @@ def test_softmaxes_over_large_inputs_run_by_blocks_of_rows_to_the_same_bits(shap
 
     assert len(sm._row_blocks(x, dim % x.ndim)) > 2
     blocked = run()
-    monkeypatch.setattr(sm, "_BLOCK", x.size)
-    assert len(sm._row_blocks(x, dim % x.ndim)) == 1
+    monkeypatch.setattr(sm, "_BLOCKS_FROM", x.size)
+    assert sm._row_blocks(x, dim % x.ndim) is None
     whole = run()
     for a, b in zip(blocked[:2], whole[:2]):
         np.testing.assert_array_equal(a, b)

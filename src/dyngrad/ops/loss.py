@@ -197,14 +197,14 @@ class SoftmaxCrossEntropyIndex(Op):
     @staticmethod
     def _exp_rows(d: np.ndarray) -> tuple:
         """``(row max, exp(d - row max), its row sums)`` over the class dim 1, in one buffer,
-        a block of rows at a time (see ``_row_blocks``)."""
+        a block of rows at a time over large inputs (see ``_row_blocks``)."""
+        blocks = _row_blocks(d, 1)
+        if blocks is None:
+            return _exp_block(d)
         kept = d.shape[:1] + (1,) + d.shape[2:]
         row_max, e, sums = np.empty(kept, d.dtype), np.empty(d.shape, d.dtype), np.empty(kept, d.dtype)
-        for b in _row_blocks(d, 1):
-            eb = e[b]
-            np.subtract(d[b], np.maximum.reduce(d[b], axis=1, keepdims=True, out=row_max[b]), out=eb)
-            np.exp(eb, out=eb)
-            np.add.reduce(eb, axis=1, keepdims=True, out=sums[b])
+        for b in blocks:
+            _exp_block(d[b], row_max[b], e[b], sums[b])
         return row_max, e, sums
 
     def forward(self, x, *, safe, wt, reduction, denom):
@@ -244,6 +244,13 @@ class SoftmaxCrossEntropyIndex(Op):
 
     def name(self) -> str:
         return "LogSoftmaxBackward0"
+
+
+def _exp_block(d: np.ndarray, row_max=None, e=None, sums=None) -> tuple:
+    row_max = np.maximum.reduce(d, axis=1, keepdims=True, out=row_max)
+    e = np.subtract(d, row_max, out=e)
+    np.exp(e, out=e)
+    return row_max, e, np.add.reduce(e, axis=1, keepdims=True, out=sums)
 
 
 def _target_index(safe: np.ndarray) -> tuple:
