@@ -206,6 +206,32 @@ def test_small_layer_gradcheck(name):
     assert gradcheck(f, (x, w), eps=1e-6, atol=1e-6, rtol=1e-4)
 
 
+@pytest.mark.parametrize("kw", [dict(bidirectional=True), dict(batch_first=True, bidirectional=True)])
+def test_lstm_layer_gradgradcheck(kw):
+    """A layer direction is one primitive (LSTMSequence); its recorded backward (create_graph)
+    replays the steps with the per-step primitives: second derivatives through the whole layer,
+    to the input, the initial states and the recurrent weight."""
+    dyngrad.manual_seed(0)
+    layer = LSTM(2, 3, **kw).double()
+    rng = np.random.default_rng(5)
+    x = dyngrad.tensor(rng.standard_normal((2, 3, 2)), requires_grad=True)
+    batch = 2 if kw.get("batch_first") else 3
+    h0, c0 = (dyngrad.tensor(rng.standard_normal((2, batch, 3)), requires_grad=True) for _ in range(2))
+    w = dyngrad.tensor(layer.weight_hh_l0.detach().numpy().copy(), requires_grad=True)
+
+    def f(x, h0, c0, w):
+        layer._parameters["weight_hh_l0"] = w
+        return _flat(layer(x, (h0, c0)))
+
+    assert gradgradcheck(f, (x, h0, c0, w), eps=1e-6, atol=1e-5, rtol=1e-4)
+    # the recorded first derivatives are the arrays' ones
+    inputs = (x, h0, c0, w)
+    seeds = [dyngrad.tensor(rng.standard_normal(o.shape)) for o in f(*inputs)]
+    recorded, plain = (dyngrad.autograd.grad(f(*inputs), inputs, seeds, create_graph=flag) for flag in (True, False))
+    for a, b in zip(recorded, plain):
+        np.testing.assert_allclose(a.detach().numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
+
+
 def test_lstm_gates_gradient_when_only_one_state_is_used():
     """h_n alone or c_n alone: the fused gates' backward gets a None for the other output."""
     layer = LSTM(2, 3).double()

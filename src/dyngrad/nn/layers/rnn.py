@@ -2,10 +2,9 @@
 initialisation, gate order and shapes).
 
 Each layer and direction projects the whole input sequence with ONE matmul (both biases folded in
-where the maths allows), then loops over time doing only the hidden-state matmul and the gates.
-The LSTM and GRU gates are fused primitives (one NumPy pass forward, one backward); their
-backward falls back to a formula written with dyngrad ops when the graph of the gradient is being
-recorded (``create_graph``), so higher-order derivatives stay correct."""
+where the maths allows), then loops over time doing only the hidden-state matmul and the gates:
+for RNN and GRU as per-step primitives, for LSTM inside one primitive for the whole direction
+(``LSTMSequence``). The primitives live in ``rnn_ops``."""
 
 from __future__ import annotations
 
@@ -16,8 +15,6 @@ import warnings
 import numpy as np
 
 from ... import creation
-from ...autograd import grad_mode
-from ...autograd.function import Op
 from ...ops import join as _join
 from ...ops import unary as _unary
 from ...ops.linalg import Linear as _LinearOp
@@ -26,147 +23,11 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from .rnn_ops import GRUGates, HiddenLinear, LSTMGates, LSTMSequence, _collect, _time_steps
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-class HiddenLinear(Op):
-    """``h @ weight.T + step`` for one time step: computed as ``(weight @ h.T).T``, which OpenBLAS
-    runs markedly faster than ``h @ weight.T`` for the few-row ``h`` of a recurrent step."""
-
-    def forward(self, h, w, step=None):
-        self.save_for_backward(h, w)
-        out = np.matmul(w._data, h._data.T).T
-        if step is None:
-            return np.ascontiguousarray(out)
-        self.bias_shape = step._data.shape
-        return np.add(out, step._data, order="C")  # C order: the gates' slices stay fast
-
-    def backward(self, g):
-        h, w = self.saved_tensors
-        need = self.needs_input_grad
-        gh = g.matmul(w) if need[0] else None
-        gw = g.transpose(0, 1).matmul(h) if need[1] else None
-        gb = None
-        if need[2]:
-            gb = g if g.shape == self.bias_shape else g.sum_to_size(*self.bias_shape)
-        return gh, gw, gb
-
-
-# --- fused gates ---------------------------------------------------------------------------------
-
-
-class LSTMGates(Op):
-    """``(gates, c) -> (h', c')`` with ``gates = x W_ih^T + h W_hh^T + b`` laid out ``i, f, g, o``:
-    ``c' = sigmoid(f) c + sigmoid(i) tanh(g)``, ``h' = sigmoid(o) tanh(c')``."""
-
-    def forward(self, gates, c):
-        gd = gates._data
-        hs = c._data.shape[-1]
-        act = _unary._sigmoid_array(gd)
-        act[..., 2 * hs:3 * hs] = np.tanh(gd[..., 2 * hs:3 * hs])
-        c_new = act[..., hs:2 * hs] * c._data
-        c_new += act[..., :hs] * act[..., 2 * hs:3 * hs]
-        tanh_c = np.tanh(c_new)
-        self.save_for_backward(gates, c)
-        self.act, self.tanh_c = act, tanh_c
-        return act[..., 3 * hs:] * tanh_c, c_new
-
-    def backward(self, gh, gc):
-        gates, c = self.saved_tensors
-        if gh is None and gc is None:
-            return None, None
-        if grad_mode.enabled:  # create_graph: a formula the engine can differentiate again
-            return self._recorded_backward(gates, c, gh, gc)
-        hs = c._data.shape[-1]
-        act, tanh_c = self.act, self.tanh_c
-        i, f, g, o = act[..., :hs], act[..., hs:2 * hs], act[..., 2 * hs:3 * hs], act[..., 3 * hs:]
-        dgates = np.empty(act.shape, act.dtype)
-        if gh is not None:
-            ghd = gh._data
-            dc = ghd * o
-            dc *= 1 - tanh_c * tanh_c
-            if gc is not None:
-                dc += gc._data
-            dgates[..., 3 * hs:] = ghd * tanh_c * o * (1 - o)
-        else:
-            dc = gc._data
-            dgates[..., 3 * hs:] = 0
-        dgates[..., :hs] = dc * g * i * (1 - i)
-        dgates[..., hs:2 * hs] = dc * c._data * f * (1 - f)
-        dgates[..., 2 * hs:3 * hs] = dc * i * (1 - g * g)
-        dc_prev = _wrap(dc * f) if self.needs_input_grad[1] else None
-        return (_wrap(dgates) if self.needs_input_grad[0] else None), dc_prev
-
-    @staticmethod
-    def _recorded_backward(gates, c, gh, gc):
-        i, f, g, o = _join.chunk(gates, 4, -1)
-        i, f, o, g = _unary.sigmoid(i), _unary.sigmoid(f), _unary.sigmoid(o), _unary.tanh(g)
-        tanh_c = _unary.tanh(f * c + i * g)
-        if gh is not None:
-            dc = gh * o * (1 - tanh_c * tanh_c)
-            if gc is not None:
-                dc = dc + gc
-            do = gh * tanh_c * o * (1 - o)
-        else:
-            dc, do = gc, gc * 0
-        di = dc * g * i * (1 - i)
-        df = dc * c * f * (1 - f)
-        dg = dc * i * (1 - g * g)
-        return _join.cat([di, df, dg, do], -1), dc * f
-
-
-class GRUGates(Op):
-    """``(gi, gh, h) -> h'`` with ``gi = x W_ih^T + b_ih``, ``gh = h W_hh^T + b_hh`` laid out
-    ``r, z, n``: ``n = tanh(gi_n + r * gh_n)``, ``h' = (1 - z) n + z h`` (PyTorch's GRU)."""
-
-    def forward(self, gi, gh, h):
-        gid, ghd, hd = gi._data, gh._data, h._data
-        hs = hd.shape[-1]
-        rz = _unary._sigmoid_array(gid[..., :2 * hs] + ghd[..., :2 * hs])
-        r, z = rz[..., :hs], rz[..., hs:]
-        n = np.tanh(gid[..., 2 * hs:] + r * ghd[..., 2 * hs:])
-        self.save_for_backward(gi, gh, h)
-        self.rz, self.n = rz, n
-        out = hd - n
-        out *= z
-        out += n
-        return out
-
-    def backward(self, g):
-        gi, gh, h = self.saved_tensors
-        if grad_mode.enabled:
-            return self._recorded_backward(gi, gh, h, g)
-        hs = h._data.shape[-1]
-        rz, n = self.rz, self.n
-        r, z = rz[..., :hs], rz[..., hs:]
-        gd = g._data
-        dn = gd * (1 - z)
-        dn *= 1 - n * n
-        dgi = np.empty(gi._data.shape, gd.dtype)
-        dgi[..., :hs] = dn * gh._data[..., 2 * hs:] * r * (1 - r)
-        dgi[..., hs:2 * hs] = gd * (h._data - n) * z * (1 - z)
-        dgi[..., 2 * hs:] = dn
-        need = self.needs_input_grad
-        dgh = None
-        if need[1]:
-            dgh = dgi.copy()
-            dgh[..., 2 * hs:] *= r
-            dgh = _wrap(dgh)
-        return (_wrap(dgi) if need[0] else None), dgh, (_wrap(gd * z) if need[2] else None)
-
-    @staticmethod
-    def _recorded_backward(gi, gh, h, g):
-        gi_r, gi_z, gi_n = _join.chunk(gi, 3, -1)
-        gh_r, gh_z, gh_n = _join.chunk(gh, 3, -1)
-        r, z = _unary.sigmoid(gi_r + gh_r), _unary.sigmoid(gi_z + gh_z)
-        n = _unary.tanh(gi_n + r * gh_n)
-        dn = g * (1 - z) * (1 - n * n)
-        dr = dn * gh_n * r * (1 - r)
-        dz = g * (h - n) * z * (1 - z)
-        return _join.cat([dr, dz, dn], -1), _join.cat([dr, dz, dn * r], -1), g * z
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -371,24 +232,12 @@ class RNNBase(Module):
         return x, h_n
 
 
-def _time_steps(x: Tensor, time_dim: int, reverse: bool) -> list:
-    steps = list(_join.unbind(x, time_dim))
-    return steps[::-1] if reverse else steps
-
-
-def _collect(outputs: list, time_dim: int, reverse: bool) -> Tensor:
-    return _join.stack(outputs[::-1] if reverse else outputs, time_dim)
-
-
 def _lstm_direction(x, params, state, time_dim, reverse, relu):
     w_ih, w_hh, b_ih, b_hh = params
     bias = None if b_ih is None else b_ih + b_hh  # both biases folded into the one input projection
     h, c = state
-    outputs = []
-    for step in _time_steps(_LinearOp.apply(x, w_ih, bias), time_dim, reverse):
-        h, c = LSTMGates.apply(HiddenLinear.apply(h, w_hh, step), c)
-        outputs.append(h)
-    return _collect(outputs, time_dim, reverse), (h, c)
+    out, h, c = LSTMSequence.apply(_LinearOp.apply(x, w_ih, bias), h, c, w_hh, time_dim=time_dim, reverse=reverse)
+    return out, (h, c)
 
 
 def _gru_direction(x, params, h, time_dim, reverse, relu):
