@@ -232,6 +232,28 @@ def test_lstm_layer_gradgradcheck(kw):
         np.testing.assert_allclose(a.detach().numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("kw", [dict(), dict(batch_first=True), dict(bidirectional=True)])
+def test_lstm_outputs_written_in_place_leave_its_backward_alone(kw):
+    """The layer's outputs are its own arrays: writing into them changes nothing backward reads."""
+    dyngrad.manual_seed(0)
+    layer = LSTM(2, 3, **kw).double()
+    x = dyngrad.tensor(np.random.default_rng(6).standard_normal((4, 2, 2)), requires_grad=True)
+    grads = []
+    for write in (False, True):
+        x.grad = None
+        layer.zero_grad()
+        out, (h, c) = layer(x)
+        loss = h.sum() + c.sum()
+        if write:
+            with dyngrad.no_grad():
+                out.zero_()
+                h.fill_(7.0)
+        loss.backward()
+        grads.append([x.grad.numpy().copy()] + [p.grad.numpy().copy() for p in layer.parameters()])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_lstm_gates_gradient_when_only_one_state_is_used():
     """h_n alone or c_n alone: the fused gates' backward gets a None for the other output."""
     layer = LSTM(2, 3).double()

@@ -193,7 +193,8 @@ class LSTMSequence(Op):
             self.save_for_backward(xproj, h0, c0, w)
             self.time_dim, self.reverse, self.hs, self.cs, self.acts, self.tanh_cs = (
                 time_dim, reverse, hs, cs, acts, tanh_cs)
-        return _in_time_order(hs[1:], time_dim, reverse), hs[-1].copy(), cs[-1].copy()
+        # copies: the outputs are the caller's to write into, hs and cs are backward's
+        return np.array(_in_time_order(hs[1:], time_dim, reverse), order="C"), hs[-1].copy(), cs[-1].copy()
 
     def backward(self, g_out, g_h, g_c):
         xproj, h0, c0, w = self.saved_tensors
@@ -216,7 +217,7 @@ class LSTMSequence(Op):
         if need[3]:  # sum over steps of dgates_k^T h_k: one GEMM over (steps * batch) rows
             rows = steps * hs.shape[1]
             dw = _wrap(np.matmul(dgates.reshape(rows, -1).T, hs[:-1].reshape(rows, -1)))
-        dx = _wrap(_in_time_order(dgates, self.time_dim, self.reverse)) if need[0] else None
+        dx = _wrap(np.ascontiguousarray(_in_time_order(dgates, self.time_dim, self.reverse))) if need[0] else None
         return dx, (_wrap(dh) if need[1] else None), (_wrap(dc) if need[2] else None), dw
 
     def _recorded_backward(self, xproj, h0, c0, w, g_out, g_h, g_c) -> tuple:
@@ -238,8 +239,8 @@ def _run_order(steps: int, reverse: bool) -> range:
 
 
 def _in_time_order(per_step: np.ndarray, time_dim: int, reverse: bool) -> np.ndarray:
-    """(steps, ...) arrays in run order -> time order with time on ``time_dim``, a C-ordered copy."""
-    return np.ascontiguousarray(np.moveaxis(per_step[::-1] if reverse else per_step, 0, time_dim))
+    """(steps, ...) arrays in run order -> time order with time on ``time_dim`` (a view)."""
+    return np.moveaxis(per_step[::-1] if reverse else per_step, 0, time_dim)
 
 
 def _time_steps(x, time_dim: int, reverse: bool) -> list:
