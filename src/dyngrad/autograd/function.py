@@ -204,6 +204,11 @@ class Op(Node):
 
     is_view = False  # forward returns a view of input 0: the output shares its version counter
     _pads_settings = True  # positional settings (dims, flags) after the tensors get no gradient
+    # The function (a ufunc, or one taking and giving arrays) that IS the op's forward when nothing
+    # is recorded, for float tensor operands of one dtype (a Python float or int as a binary op's
+    # second operand): ``apply`` then calls it on the arrays and makes no node. Read from the
+    # class's own dict only: a subclass that changes forward does not inherit it.
+    no_grad_ufunc = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -220,12 +225,23 @@ def _apply_for(cls):
     when the class is made), so that a call costs no bound method and no class attribute lookup."""
     view = cls.is_view
     save_output = cls.save_output
+    fast = cls.__dict__.get("no_grad_ufunc")
+    binary = getattr(fast, "nin", 1) == 2
 
     def apply(*args, **kwargs):
         # the hottest function of the library: kept flat on purpose
-        node = cls()
         edges = None
-        if grad_mode.enabled:
+        if not grad_mode.enabled:
+            if fast is not None and not kwargs:
+                out = _no_grad_arrays(fast, args, binary)
+                if out is not None:
+                    t = _new(Tensor)
+                    t._data = out
+                    t._base = None
+                    return t
+            node = cls()
+        else:
+            node = cls()
             # one pass: ``edges`` is made when the first input that needs a gradient is met (most
             # calls outside training record nothing); it doubles as needs_input_grad
             i = 0
@@ -272,6 +288,35 @@ def _apply_for(cls):
 
     apply.__qualname__ = f"{cls.__qualname__}.apply"
     return apply
+
+
+def _no_grad_arrays(fast, args: tuple, binary: bool) -> np.ndarray | None:
+    """``fast`` (an Op's ``no_grad_ufunc``) on the operands' arrays, or None when they are not
+    float tensors of one dtype (a Python float or int second operand counts as one) or do not
+    broadcast: the op's forward then runs, with its own promotions and errors."""
+    if len(args) != 1 + binary or not isinstance(args[0], Tensor):
+        return None
+    d = args[0]._data
+    dt = d.dtype
+    if dt.kind != "f":
+        return None
+    if not binary:
+        out = fast(d)
+    else:
+        y = args[1]
+        if isinstance(y, Tensor):
+            y = y._data
+            if y.dtype is not dt:
+                return None
+        elif type(y) is float or type(y) is int:
+            y = np.array(y, dt)  # as _operands makes it: the same bits as NumPy's weak scalar
+        else:
+            return None
+        try:
+            out = fast(d, y)
+        except ValueError:  # operands that don't broadcast: the forward says so in PyTorch's words
+            return None
+    return out if type(out) is np.ndarray else np.asarray(out)
 
 
 def _make_view(t: Tensor, src: Tensor) -> None:

@@ -207,6 +207,7 @@ def _check_alpha(alpha, xa, xb, op: str) -> None:
 
 
 class Add(_Binary):
+    no_grad_ufunc = np.add
     alpha = 1
 
     def forward(self, a, b, alpha=1):
@@ -226,6 +227,7 @@ class Add(_Binary):
 
 
 class Sub(_Binary):
+    no_grad_ufunc = np.subtract
     alpha = 1
 
     def forward(self, a, b, alpha=1):
@@ -250,6 +252,7 @@ class Sub(_Binary):
 
 
 class Mul(_Binary):
+    no_grad_ufunc = np.multiply
     stateless = False
 
     def forward(self, a, b):
@@ -273,6 +276,7 @@ class Mul(_Binary):
 
 
 class Div(_Binary):
+    no_grad_ufunc = np.true_divide
     stateless = False
 
     def forward(self, a, b):

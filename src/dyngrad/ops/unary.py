@@ -79,6 +79,11 @@ class _Unary(Op):
 
     ufunc = None
 
+    def __init_subclass__(cls, **kwargs):
+        # unless a subclass changes forward, the ufunc on float data is its whole no-grad forward
+        cls.no_grad_ufunc = cls.ufunc if cls.forward is _Unary.forward else None
+        super().__init_subclass__(**kwargs)
+
     def forward(self, x):
         d = x._data
         if d.dtype.kind != "f":
@@ -312,6 +317,7 @@ class Erf(_Unary):
 
 class Neg(Op):
     stateless = True
+    no_grad_ufunc = np.negative
 
     def forward(self, x):
         if x._data.dtype == np.bool_:
