@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd import grad_mode
+from ...autograd.engine import grad
 from ...autograd.function import Op
 from ...ops import join as _join
 from ...ops import unary as _unary
@@ -22,11 +23,9 @@ class HiddenLinear(Op):
 
     def forward(self, h, w, step=None):
         self.save_for_backward(h, w)
-        out = np.matmul(w._data, h._data.T).T
-        if step is None:
-            return np.ascontiguousarray(out)
-        self.bias_shape = step._data.shape
-        return np.add(out, step._data, order="C")  # C order: the gates' slices stay fast
+        if step is not None:
+            self.bias_shape = step._data.shape
+        return _hidden_linear(h._data, w._data, None if step is None else step._data)
 
     def backward(self, g):
         h, w = self.saved_tensors
@@ -37,6 +36,12 @@ class HiddenLinear(Op):
         if need[2]:
             gb = g if g.shape == self.bias_shape else g.sum_to_size(*self.bias_shape)
         return gh, gw, gb
+
+
+def _hidden_linear(hd: np.ndarray, wd: np.ndarray, step: np.ndarray | None) -> np.ndarray:
+    """``hd @ wd.T (+ step)`` on arrays, in C order (the gates' slices stay fast)."""
+    out = np.matmul(wd, hd.T).T
+    return np.ascontiguousarray(out) if step is None else np.add(out, step, order="C")
 
 
 # --- fused gates ---------------------------------------------------------------------------------
@@ -185,8 +190,7 @@ class LSTMSequence(Op):
         hs[0], cs[0] = h0._data, c0._data
         acts, tanh_cs = [], []
         for k, t in enumerate(_run_order(steps, reverse)):
-            gates = np.add(np.matmul(wd, hs[k].T).T, xp[t], order="C")  # as HiddenLinear
-            act, _, tanh_c, _ = _lstm_cell(gates, cs[k], hs[k + 1], cs[k + 1])
+            act, _, tanh_c, _ = _lstm_cell(_hidden_linear(hs[k], wd, xp[t]), cs[k], hs[k + 1], cs[k + 1])
             acts.append(act)
             tanh_cs.append(tanh_c)
         if self.needs_input_grad:
@@ -207,12 +211,13 @@ class LSTMSequence(Op):
         dc = np.zeros(cs.shape[1:], cs.dtype) if g_c is None else g_c._data.astype(cs.dtype, copy=True)
         dgates = np.empty((steps,) + self.acts[0].shape, hs.dtype)
         order = _run_order(steps, self.reverse)
+        need = self.needs_input_grad
         for k in range(steps - 1, -1, -1):
             if go is not None:
                 dh += go[order[k]]
             _, dc = _lstm_cell_backward(dh, dc, self.acts[k], self.tanh_cs[k], cs[k], dgates[k])
-            dh = np.matmul(dgates[k], wd)
-        need = self.needs_input_grad
+            if k or need[1]:  # the first step's product is h0's gradient only
+                dh = np.matmul(dgates[k], wd)
         dw = None
         if need[3]:  # sum over steps of dgates_k^T h_k: one GEMM over (steps * batch) rows
             rows = steps * hs.shape[1]
@@ -221,8 +226,6 @@ class LSTMSequence(Op):
         return dx, (_wrap(dh) if need[1] else None), (_wrap(dc) if need[2] else None), dw
 
     def _recorded_backward(self, xproj, h0, c0, w, g_out, g_h, g_c) -> tuple:
-        from ...autograd.engine import grad
-
         outputs = _lstm_steps(xproj, h0, c0, w, self.time_dim, self.reverse)
         pairs = [(o, g) for o, g in zip(outputs, (g_out, g_h, g_c)) if g is not None]
         inputs = [t for t, n in zip((xproj, h0, c0, w), self.needs_input_grad) if n]
