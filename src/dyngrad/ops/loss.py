@@ -33,7 +33,7 @@ from ._util import Tensor, _wrap, shape_str
 from .comparison import clamp_min, minimum, where
 from .nn_misc import pairwise_distance
 from .reduction import sum
-from .softmax import _row_blocks, log_softmax, softmax
+from .softmax import _row_blocks, _shifted_exp, log_softmax, softmax
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -200,11 +200,11 @@ class SoftmaxCrossEntropyIndex(Op):
         a block of rows at a time over large inputs (see ``_row_blocks``)."""
         blocks = _row_blocks(d, 1)
         if blocks is None:
-            return _exp_block(d)
+            return _shifted_exp(d, 1)
         kept = d.shape[:1] + (1,) + d.shape[2:]
         row_max, e, sums = np.empty(kept, d.dtype), np.empty(d.shape, d.dtype), np.empty(kept, d.dtype)
         for b in blocks:
-            _exp_block(d[b], row_max[b], e[b], sums[b])
+            _shifted_exp(d[b], 1, row_max[b], e[b], sums[b])
         return row_max, e, sums
 
     def forward(self, x, *, safe, wt, reduction, denom):
@@ -244,13 +244,6 @@ class SoftmaxCrossEntropyIndex(Op):
 
     def name(self) -> str:
         return "LogSoftmaxBackward0"
-
-
-def _exp_block(d: np.ndarray, row_max=None, e=None, sums=None) -> tuple:
-    row_max = np.maximum.reduce(d, axis=1, keepdims=True, out=row_max)
-    e = np.subtract(d, row_max, out=e)
-    np.exp(e, out=e)
-    return row_max, e, np.add.reduce(e, axis=1, keepdims=True, out=sums)
 
 
 def _target_index(safe: np.ndarray) -> tuple:

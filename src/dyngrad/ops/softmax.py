@@ -78,10 +78,18 @@ def _row_blocks(d: np.ndarray, dim: int) -> list | None:
     return [slice(i, i + step) for i in range(0, n, step)]
 
 
+def _shifted_exp(d: np.ndarray, dim: int, row_max=None, e=None, sums=None) -> tuple:
+    """``(max over dim, exp(d - max), its sums over dim)``, the maxima and sums kept; written into
+    the arrays given (a block's share of the caller's outputs), else fresh ones."""
+    row_max = _max_reduce(d, dim, None, row_max, True)
+    e = np.subtract(d, row_max, out=e)
+    np.exp(e, out=e)
+    return row_max, e, _add_reduce(e, dim, None, sums, True)
+
+
 def _softmax_rows(d: np.ndarray, dim: int, out: np.ndarray | None = None) -> np.ndarray:
-    e = np.subtract(d, _max_reduce(d, dim, None, None, True), out=out)
-    np.exp(e, out=e)  # e is a fresh array (or the caller's block): exp and divide in place
-    e /= _add_reduce(e, dim, None, None, True)
+    _, e, sums = _shifted_exp(d, dim, e=out)
+    e /= sums
     return e
 
 
