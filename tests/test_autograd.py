@@ -533,3 +533,41 @@ def test_post_accumulate_grad_hook_runs_after_each_accumulation():
         (x * 2).sum().backward()
     with pytest.raises(RuntimeError, match="non-leaf"):
         (x * 1).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def test_nodes_made_unrecorded_read_all_false_needs_input_grad():
+    """``apply`` gives every node its needs_input_grad (the class default is only a plain tuple,
+    see Node): a forward may index it unguarded when nothing is recorded."""
+    from dyngrad.autograd.function import Node, Op
+
+    class Peek(Op):
+        def forward(self, x):
+            self.seen = (self.needs_input_grad[0], bool(self.needs_input_grad))
+            return x._data * 2
+
+        def backward(self, g):
+            return g * 2
+
+    x = dyngrad.ones(2, requires_grad=True)
+    with dyngrad.no_grad():
+        y = Peek.apply(x)
+    assert not y.requires_grad and y.grad_fn is None
+    assert Peek.apply(dyngrad.ones(2)).grad_fn is None  # grad on, but no input needs a gradient
+    z = Peek.apply(x)
+    assert z.grad_fn.needs_input_grad[0] and z.grad_fn.seen == (z.grad_fn.needs_input_grad[0], True)
+    # CPython 3.11 never specialises an attribute read whose class default is an instance of a
+    # Python-defined class (as NO_GRAD is): the default must stay a builtin's
+    assert type(Node.needs_input_grad).__module__ == "builtins"
+
+
+def test_a_leaf_view_keeps_its_base_once_in_a_graph():
+    """A leaf's first use in a graph stores its attributes on it (Tensor._edge): a view that is a
+    leaf must keep its base and version counter."""
+    base = dyngrad.zeros(4)
+    with dyngrad.no_grad():
+        view = base[:2]
+    view.requires_grad_()
+    (view * 2.0).sum().backward()
+    assert view._base is base and view.grad.tolist() == [2.0, 2.0]
+    base.add_(1.0)
+    assert view._version == base._version and view.tolist() == [1.0, 1.0]

@@ -44,6 +44,7 @@ def _wrap(data: np.ndarray) -> Tensor:
     """A new tensor over ``data`` without copying or checking (the ops' fast constructor)."""
     t = _new(Tensor)
     t._data = data
+    t._base = None  # see Tensor._edge
     return t
 
 
@@ -70,6 +71,10 @@ class Tensor(TensorMethods):
     # NumPy defers to our reflected operators instead of converting us into an array
     __array_ufunc__ = None
     __array_priority__ = 1000
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _share_instance_keys(cls)
 
     def __init__(self, *args, **kwargs):
         # torch.Tensor(data) / torch.Tensor(*sizes): the legacy float constructor
@@ -391,6 +396,12 @@ class Tensor(TensorMethods):
             from .autograd.engine import AccumulateGrad
 
             edge = self._acc_edge = (AccumulateGrad(self), 0)
+            # what ``Op.apply`` reads of every input, now in this leaf's own dict too (the values
+            # stay those the class gives): CPython 3.11's cached attribute read at a call site
+            # misses on an object without the attribute in its own dict, and a site that meets
+            # leaves and op outputs alike then falls back to the slow lookup for both
+            self.grad_fn = None
+            self._base = self._base
         return edge
 
     def _alias(self) -> Tensor:
@@ -568,6 +579,25 @@ class Tensor(TensorMethods):
 
     def __setitem__(self, key, value) -> None:
         _ix.setitem(self, key, value)
+
+
+# Every attribute a tensor may hold in its own dict (the class holds their defaults).
+_INSTANCE_ATTRS = ("_data", "_base", "_requires_grad", "grad_fn", "_output_nr", "_vc", "_view_ver", "_acc_edge",
+                   "_grad", "_view_meta", "_retains_grad", "_post_acc_hooks", "_sum_for")
+
+
+def _share_instance_keys(cls: type) -> None:
+    """Enter all of ``_INSTANCE_ATTRS`` into the table of attribute names that CPython 3.11 shares
+    between the instances of ``cls``, through one throwaway instance. The table stops growing once
+    some 30 instances exist: a tensor that later gets a name missing from it (a leaf's ``_grad`` at
+    the first backward, say) keeps its attributes in a dict of its own instead, and every attribute
+    read of it, and at any call site that also meets other tensors, takes the slow path."""
+    t = _new(cls)
+    for name in _INSTANCE_ATTRS:
+        setattr(t, name, None)
+
+
+_share_instance_keys(Tensor)
 
 
 def _rebuild(data, requires_grad, cls):

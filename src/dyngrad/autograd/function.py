@@ -12,6 +12,7 @@ from ..tensor import Tensor, _wrap
 from . import grad_mode
 
 _new = object.__new__
+_FLOAT32 = np.dtype(np.float32)
 
 
 class _AllFalse(tuple):
@@ -44,8 +45,12 @@ class Node:
     # hooks or a retained gradient were set, or the node was released: the engine reads this one
     # flag per node and looks closer only when it is set
     _flagged = False
-    # per input, truthy when it needs a gradient (while recording, the list of edges itself)
-    needs_input_grad: Any = NO_GRAD
+    # per input, truthy when it needs a gradient: while recording, the list of edges itself, else
+    # NO_GRAD. ``apply`` sets it on every node it makes. The class default is a plain tuple on
+    # purpose: CPython 3.11 specialises no load or store of an instance attribute whose class
+    # default is an instance of a Python-defined class such as NO_GRAD's (~3x slower, at several
+    # reads per op)
+    needs_input_grad: Any = ()
     _pads_settings = False  # backward must return exactly one gradient per input
     save_output = False  # an Op whose backward uses its output sets this
     stateless = False  # an Op that keeps nothing for backward: it can run again after release
@@ -190,8 +195,8 @@ def _own_copy(fn):
     return copy
 
 
-# Node methods on the per-op hot path: each Op class gets its own copy (see _own_copy)
-_HOT_METHODS = ("save_for_backward", "_arrays", "_grads")
+# Node methods and properties on the per-op hot path: each Op class gets its own copy (see _own_copy)
+_HOT_METHODS = ("save_for_backward", "_arrays", "_grads", "saved_tensors", "output")
 
 
 class Op(Node):
@@ -215,9 +220,11 @@ class Op(Node):
         if "apply" not in cls.__dict__:
             cls.apply = staticmethod(_own_copy(_apply_for(cls)))
         for name in _HOT_METHODS:
-            fn = getattr(cls, name, None)
-            if fn is not None:
-                setattr(cls, name, _own_copy(fn))
+            member = getattr(cls, name, None)
+            if isinstance(member, property):
+                setattr(cls, name, property(_own_copy(member.fget), doc=member.__doc__))
+            elif member is not None:
+                setattr(cls, name, _own_copy(member))
 
 
 def _apply_for(cls):
@@ -240,6 +247,7 @@ def _apply_for(cls):
                     t._base = None
                     return t
             node = cls()
+            node.needs_input_grad = NO_GRAD
         else:
             node = cls()
             # one pass: ``edges`` is made when the first input that needs a gradient is met (most
@@ -258,8 +266,7 @@ def _apply_for(cls):
                         else:  # a leaf: its edge is made once
                             edges[i] = a._acc_edge or a._edge()
                 i += 1
-            if edges is not None:
-                node.needs_input_grad = edges
+            node.needs_input_grad = NO_GRAD if edges is None else edges
         out = node.forward(*args, **kwargs) if kwargs else node.forward(*args)
         if type(out) is not np.ndarray:
             if type(out) is tuple:
@@ -271,7 +278,7 @@ def _apply_for(cls):
             _make_view(t, args[0])
         else:
             t._base = None  # read whenever t is an op's input: on the instance, that read is fast
-        if edges is not None and out.dtype.kind == "f":
+        if edges is not None and (out.dtype is _FLOAT32 or out.dtype.kind == "f"):  # (dtypes are singletons)
             node._edges = edges
             t._requires_grad = True
             t.grad_fn = node
@@ -378,6 +385,7 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
         return apply_inplace_on_view(cls, x, *args, **kwargs)
     if not rec:
         node = _new(cls)
+        node.needs_input_grad = NO_GRAD
         out = node.forward(x, *args, **kwargs)
         _write_into(x, out, cls)
         x._bump()
