@@ -98,6 +98,7 @@ import dyngrad  # noqa: E402
 dyngrad.set_num_threads(N_THREADS)
 
 sys.path.insert(0, HERE)
+from references import make_conv_gemm_time, make_minitape_chain, make_mlp_floor, make_resnet_convs  # noqa: E402
 from workloads import (  # noqa: E402
     CHAIN_OPS,
     Batch,
@@ -228,6 +229,8 @@ WORKLOADS = {
     "e2e": "end to end: s06_mnist_mlp.py with EPOCHS=1 in a fresh process (compat vs torch + _tvshim)",
     "rss": "peak RSS of a fresh process running 200 s06 MLP steps (batch 64)",
     "import": "`import dyngrad` vs `import torch` in a fresh process",
+    "bounds": "reference points for the missed targets, against PyTorch: the per-op chain on a minimal "
+              "tape, the s06 step in plain NumPy, the s09 convolutions alone and their time in GEMMs",
 }
 
 # in-process workloads: key -> list of (label, unit, scale, target, factory(L, twin) -> Batch, budget s)
@@ -241,11 +244,26 @@ IN_PROCESS = {
     "resnet": [("ResNet step (s09)", "ms", 1e3, 1.3, make_resnet, 12.0)],
     "rnn": [("RNN step (s10)", "ms", 1e3, 1.0, make_rnn, 6.0)],
     "lstm": [("LSTM LM step", "ms", 1e3, 1.0, make_lstm, 12.0)],
+    # rows labelled "reference:" time the reference in the dyngrad column (see references.py)
+    "bounds": [
+        ("reference: minimal tape, per-op forward", "µs/op", 1e6 / CHAIN_OPS, None,
+         lambda: (make_minitape_chain(dyngrad)[0], make_chain(torch)[0] if torch else None), 5.0),
+        ("reference: minimal tape, per-op backward", "µs/op", 1e6 / CHAIN_OPS, None,
+         lambda: (make_minitape_chain(dyngrad)[1], make_chain(torch)[1] if torch else None), 5.0),
+        ("reference: MLP step in plain NumPy", "ms", 1e3, None,
+         lambda: (make_mlp_floor(), make_mlp(torch) if torch else None), 6.0),
+        ("ResNet convolutions alone, fwd+bwd", "ms", 1e3, None,
+         lambda: (make_resnet_convs(dyngrad), make_resnet_convs(torch) if torch else None), 8.0),
+        ("ResNet convolutions alone: in GEMMs", "ms", 1e3, None,
+         lambda: (make_conv_gemm_time(dyngrad), make_resnet_convs(torch) if torch else None), 8.0),
+    ],
 }
 
 
 def _factory(key: str, which):
     """(dyngrad batch, torch batch) for one in-process row."""
+    if key == "bounds":
+        return which()
     if key == "overhead":
         d_fwd, d_bwd = make_chain(dyngrad)
         t_fwd, t_bwd = make_chain(torch) if torch is not None else (None, None)
@@ -406,8 +424,9 @@ def print_table(rows: list[Row], markdown: bool) -> None:
 
 def profile(key: str, top: int) -> None:
     """cProfile of dyngrad's side of one in-process workload, sorted by own time."""
-    if key not in IN_PROCESS and key != "dataloader":
-        sys.exit(f"--profile takes an in-process workload: {', '.join([*IN_PROCESS, 'dataloader'])}")
+    profiled = [k for k in [*IN_PROCESS, "dataloader"] if k != "bounds"]
+    if key not in profiled:
+        sys.exit(f"--profile takes an in-process workload: {', '.join(profiled)}")
     mnist = None
     if key == "dataloader":
         mnist = make_mnist_dir(ARGS.mnist)
@@ -483,7 +502,8 @@ def main() -> None:
     print()
     print_table(rows, ARGS.markdown)
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    print(f"\nratio = dyngrad / PyTorch (lower is better); targets are set for 1 thread. "
+    print(f"\nratio = dyngrad / PyTorch (lower is better; on 'reference:' rows, the reference / PyTorch); "
+          f"targets are set for 1 thread. "
           f"Total {time.perf_counter() - start:.0f} s; load average at end: {load}")
 
 
