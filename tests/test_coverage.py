@@ -61,3 +61,37 @@ def test_every_tensor_method_delegates_to_an_existing_function():
         f"{modules[m]}.{name}" for m, name in calls if not hasattr(importlib.import_module(modules[m]), name)
     )
     assert not missing, f"Tensor methods delegate to functions that don't exist: {missing}"
+
+
+def _numpy_names_used(root) -> dict:
+    """{name: first file} of every ``np.<name>`` attribute load in the Python files under root."""
+    import ast
+
+    used: dict = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "np":
+                used.setdefault(node.attr, path.name)
+    return used
+
+
+def test_every_numpy_name_dyngrad_uses_is_in_its_copy_of_the_namespace(tmp_path):
+    """dyngrad's modules read NumPy through ``dyngrad._numpy.np``, a copy of NumPy's namespace
+    taken at import (without NumPy's module ``__getattr__``, which keeps CPython 3.11 from caching
+    the loads): a name NumPy only provides lazily would be missing from it."""
+    import pathlib
+
+    import numpy
+
+    from dyngrad import _numpy
+
+    def missing(root) -> dict:
+        return {name: where for name, where in _numpy_names_used(root).items() if not hasattr(_numpy.np, name)}
+
+    assert "__getattr__" not in vars(_numpy.np) and _numpy.np.ndarray is numpy.ndarray
+    source = pathlib.Path(_numpy.__file__).parent
+    assert {"ndarray", "matmul", "random"} <= set(_numpy_names_used(source))
+    assert not missing(source), f"np.<name> missing from dyngrad._numpy.np: {missing(source)}"
+    # the check itself: a name the copy lacks, used in a source file, is reported
+    (tmp_path / "uses_it.py").write_text("import numpy as np\nnp.not_in_numpy_at_all(1)\n")
+    assert missing(tmp_path) == {"not_in_numpy_at_all": "uses_it.py"}

@@ -20,9 +20,8 @@ import contextlib
 import math
 from collections.abc import Iterator
 
-import numpy as np
-
 from . import dtypes
+from ._numpy import np
 
 __all__ = ["set_printoptions"]
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 import math
 import os
 
-import numpy as np
-
+from ._numpy import np
 from .device import device as _device
 
 _U64 = np.uint64

@@ -25,9 +25,8 @@ __all__ = [
 
 import math
 
-import numpy as np
-
 from . import dtypes
+from ._numpy import np
 from .device import device as _device
 from .ops._util import out_variant
 from .tensor import Tensor, _wrap

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from ._numpy import np
 
 # Printed in front of dtype and Size reprs; compat.install() switches it to "torch" so that a
 # PyTorch script prints exactly what it prints under PyTorch.

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from . import dtypes
 from ._generator import Generator, default_generator, fma32, fma64, gen, libm_log, libm_log1p
+from ._numpy import np
 from .autograd import grad_mode
 from .autograd.function import Op, apply_inplace
 from .device import device as _device

@@ -37,9 +37,8 @@ import zipfile
 from collections import OrderedDict
 from typing import IO, Any
 
-import numpy as np
-
 from . import dtypes
+from ._numpy import np
 from .device import device as _device
 from .tensor import Size, Tensor, _wrap
 

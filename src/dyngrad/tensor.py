@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from . import dtypes
+from ._numpy import np
 from .device import cpu
 from .device import device as _device
 from .tensor_methods import TensorMethods, _bind_ops

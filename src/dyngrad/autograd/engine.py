@@ -14,8 +14,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 
-import numpy as np
-
+from .._numpy import np
 from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .function import _RELEASED, Node, _freed_error, _padded_grads

@@ -6,8 +6,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-import numpy as np
-
+from .._numpy import np
 from ..tensor import Tensor, _wrap
 from . import grad_mode
 

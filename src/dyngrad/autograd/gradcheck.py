@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
+from .._numpy import np
 from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .engine import grad as _grad

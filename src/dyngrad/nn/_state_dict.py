@@ -7,8 +7,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
+from .._numpy import np
 from ..tensor import Tensor
 
 __all__ = ["StateDictMixin"]

@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap
 

@@ -10,9 +10,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd import grad_mode
 from ..device import device as _device
 from ..tensor import Tensor, _wrap

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]

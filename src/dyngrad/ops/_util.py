@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..tensor import Tensor, _dim, _wrap
 
 __all__ = ["Tensor", "_wrap", "norm_dim", "norm_dims", "binary_arrays", "float_array", "as_tensor_arg", "opmath",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import apply_inplace
 from ._util import Tensor, _wrap, out_variant
 from .comparison import where

@@ -6,9 +6,8 @@ require grad: they are plain functions without a graph node, the cheapest path t
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd.function import Op, apply_inplace
 from ._util import Tensor, _wrap, out_variant
 from .elementwise import _Binary, _broadcast_error, _check_inplace_shape, _not_for, _operands, _unbroadcast

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import Op
 from ._util import Tensor, shape_str
 from .reduction import sum as _sum

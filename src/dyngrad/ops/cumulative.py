@@ -7,8 +7,7 @@ __all__ = [
     "cumprod",
 ]
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, norm_dim, opmath_dtype, out_variant
 from .reduction import _cast_input, sum

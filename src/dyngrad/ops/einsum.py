@@ -14,8 +14,7 @@ __all__ = ["einsum", "tensordot"]
 
 import string
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import Op
 from ._util import Tensor, norm_dim, shape_str
 

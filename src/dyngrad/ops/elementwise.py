@@ -11,9 +11,8 @@ gradient back to each input's shape (``_unbroadcast``)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd.function import Op, apply_inplace
 from ._util import Tensor, _wrap, binary_arrays, out_variant
 

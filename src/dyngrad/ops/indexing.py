@@ -38,8 +38,7 @@ __all__ = [
 
 import warnings
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import Op, apply_inplace
 from ._util import Tensor, _wrap, shape_str
 

@@ -7,8 +7,7 @@ base, becoming the base's new ``grad_fn``, and the view becomes a window of that
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd import grad_mode
 from ..autograd.function import Op, _rebind
 from ..tensor import Tensor, _wrap

@@ -20,9 +20,8 @@ __all__ = [
 ]
 
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd.function import Op
 from . import shape as _shape  # a module object: shape.py imports this file at its end
 from ._util import Tensor, _wrap, norm_dim, norm_dims, shape_str

@@ -28,8 +28,7 @@ __all__ = [
 ]
 
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, norm_dim, shape_str

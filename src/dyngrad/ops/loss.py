@@ -25,8 +25,7 @@ __all__ = [
 
 import warnings
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, shape_str

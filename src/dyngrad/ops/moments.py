@@ -13,8 +13,7 @@ __all__ = [
 import math
 import warnings
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, out_variant
 from .reduction import (

@@ -20,8 +20,7 @@ __all__ = [
 import math
 import warnings
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import Op
 from ..random import bernoulli_
 from ._util import Tensor, _wrap, norm_dim, shape_str

@@ -14,8 +14,7 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 import functools
 import math
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, opmath_dtype, shape_str

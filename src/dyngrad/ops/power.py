@@ -3,9 +3,8 @@ primitives. Part of the elementwise family, re-exported by ``elementwise``."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd.function import Op, apply_inplace
 from ._util import Tensor, _wrap, out_variant
 from .comparison import where

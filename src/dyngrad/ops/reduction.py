@@ -25,9 +25,8 @@ __all__ = [
 
 import builtins
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, norm_dim, norm_dims, opmath_dtype
 

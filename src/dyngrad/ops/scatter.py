@@ -26,8 +26,7 @@ __all__ = [
     "triu",
 ]
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import Op, apply_inplace
 from ._util import Tensor, _wrap, norm_dim, out_variant, shape_str
 from .indexing import _INDEX_DTYPES, Index, ViewScatter, _Key

@@ -39,9 +39,8 @@ __all__ = [
 # unfold, squeeze_, unsqueeze_, transpose_, t_. They are module functions here, outside __all__.
 
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd import grad_mode
 from ..autograd.function import Op, _make_view, _rebind, _repeats
 from ._util import Tensor, _wrap, norm_dim, shape_str

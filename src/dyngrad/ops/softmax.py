@@ -8,8 +8,7 @@ __all__ = [
     "log_softmax",
 ]
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd.function import Op
 from ._util import Tensor, float_array, norm_dim, opmath
 from .reduction import _cast_input, _dims, _spread, sum

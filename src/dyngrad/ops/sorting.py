@@ -8,9 +8,8 @@ __all__ = ["argsort", "sort", "topk", "unique"]
 
 from collections import namedtuple
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, norm_dim, out_variant
 

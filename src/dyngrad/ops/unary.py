@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd import grad_mode
 from ..autograd.function import Op, apply_inplace
 from ._util import Tensor, _wrap, opmath

@@ -4,8 +4,9 @@ adjoint col2im."""
 
 from __future__ import annotations
 
-import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from .._numpy import np
 
 # --- window geometry -------------------------------------------------------------------------
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
+from .._numpy import np
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,

@@ -6,8 +6,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
+from .._numpy import np
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
+from .._numpy import np
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap
 from .optimizer import Optimizer, _check_lr

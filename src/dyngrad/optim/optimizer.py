@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
+from .._numpy import np
 from ..tensor import Tensor, _wrap
 from .optimizer import Optimizer, _check_lr, _params_with_grad, _scalar_state, _step_count, _zeros_like
 

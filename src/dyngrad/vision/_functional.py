@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+from .._numpy import np
 
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 

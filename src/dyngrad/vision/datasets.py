@@ -30,8 +30,7 @@ import tarfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
+from .._numpy import np
 from ..tensor import Tensor, _wrap
 from . import _download
 

@@ -22,9 +22,8 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
-import numpy as np
-
 from .. import dtypes
+from .._numpy import np
 from ..random import rand, randint, randperm, uniform_
 from ..tensor import Tensor, _wrap
 from . import _functional as F

@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
+from ..._numpy import np
 from ...autograd.function import Op, apply_inplace
 from ...ops import unary as _unary
 from ...ops._util import opmath

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from ..._numpy import np
 from ...ops import linalg as _linalg
 from ...ops import scatter as _scatter
 from ...ops import softmax as _softmax

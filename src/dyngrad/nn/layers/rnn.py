@@ -12,9 +12,8 @@ import math
 import numbers
 import warnings
 
-import numpy as np
-
 from ... import creation
+from ..._numpy import np
 from ...ops import join as _join
 from ...ops import unary as _unary
 from ...ops.linalg import Linear as _LinearOp

@@ -7,8 +7,7 @@ higher-order derivatives stay correct."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from ..._numpy import np
 from ...autograd import grad_mode
 from ...autograd.engine import grad
 from ...autograd.function import Op

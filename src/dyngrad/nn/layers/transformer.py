@@ -7,9 +7,8 @@ import copy
 import math
 from collections.abc import Callable
 
-import numpy as np
-
 from ... import creation
+from ..._numpy import np
 from ...ops import join as _join
 from ...ops import linalg as _linalg
 from ...ops import normalization as _norm

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
-
 from ... import dtypes
+from ..._numpy import np
 from ...tensor import Tensor, _wrap
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]

@@ -17,8 +17,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 
-import numpy as np
-
+from ..._numpy import np
 from ...random import manual_seed
 
 __all__ = ["WorkerInfo", "get_worker_info"]

@@ -13,8 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, MutableMapping, Sequence
 
-import numpy as np
-
+from ..._numpy import np
 from ...creation import as_tensor, tensor
 from ...dtypes import _FROM_NP, float64
 from ...ops.join import stack

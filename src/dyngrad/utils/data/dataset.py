@@ -9,8 +9,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from types import GenericAlias
 
-import numpy as np
-
+from ..._numpy import np
 from ...autograd import grad_mode
 from ...random import default_generator, randperm
 from ...tensor import Tensor, _wrap

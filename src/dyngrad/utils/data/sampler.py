@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from types import GenericAlias
 
-import numpy as np
-
 from ..._generator import Generator
+from ..._numpy import np
 from ...random import multinomial, randint, random_, randperm
 from ...tensor import _wrap
 
