@@ -33,9 +33,6 @@ class AccumulateGrad(Node):
     def variable(self) -> Tensor | None:
         return self._var()
 
-    def _release(self) -> None:
-        pass  # shared by every graph the leaf takes part in
-
 
 def _store_grad(t: Tensor, g: Tensor, create_graph: bool, handed_out: set) -> None:
     """Add ``g`` into ``t.grad``. A gradient array that is a view, or that went to another tensor
@@ -209,7 +206,9 @@ def run_backward(
                     for h in node._post_hooks:
                         h(grads, tuple(buf))
             if not retain_graph and not node.stateless:
-                node._release()
+                # drop what backward needed (saved tensors and whatever the op kept on itself);
+                # the graph's shape stays for inspection
+                node.__dict__ = {"_edges": edges, "_n_out": node._n_out, "_flagged": True, "_saved": _RELEASED}
             for e, g in zip(edges, grads):
                 if e is None:
                     continue

@@ -123,12 +123,9 @@ class Node:
             t.grad_fn = self
         return t
 
-    def _release(self) -> None:
-        """Drop what backward needed (saved tensors and whatever the op kept on itself): called
-        by the engine once the node has run, unless retain_graph or ``stateless``. The graph's
-        shape stays for inspection."""
-        self.__dict__ = {"_edges": self._edges, "_n_out": self._n_out, "_flagged": True, "_saved": _RELEASED}
-
+    @property
+    def variable(self) -> Tensor | None:
+        return self._var()
     def backward(self, *grads):
         raise NotImplementedError(f"{type(self).__name__} has no backward")
 
