@@ -77,25 +77,29 @@ def _accumulate(buf: list, nr: int, g: Tensor, node: Node, create_graph: bool) -
 
 
 def _graph_order(roots: list[Node]) -> dict:
-    """Count, for every node reachable from ``roots`` (the roots included), the edges that point
-    to it. The counts double as the visited set: a node is walked when first counted."""
-    deps = dict.fromkeys(roots, 0)
-    stack = list(deps)
+    """For every node reachable from ``roots`` (the roots included), ``[the number of edges that
+    point to it, None]``: the second slot is for its gradient buffer, one list per node so that
+    delivering a gradient along an edge costs one dict lookup. The entries double as the visited
+    set: a node is walked when first counted."""
+    pending = {r: [0, None] for r in roots}
+    stack = list(pending)
     while stack:
         for e in stack.pop()._edges:
             if e is not None:
                 child = e[0]
-                if child in deps:
-                    deps[child] += 1
+                state = pending.get(child)
+                if state is not None:
+                    state[0] += 1
                 else:
-                    deps[child] = 1
+                    pending[child] = [1, None]
                     stack.append(child)
-    return deps
+    return pending
 
 
-def _leading_to(roots: list[Node], deps: dict, targets: set) -> set:
-    """The nodes whose backward must run for some target to get its gradient."""
-    pending = dict(deps)
+def _leading_to(roots: list[Node], graph: dict, targets: set) -> set:
+    """The nodes whose backward must run for some target to get its gradient (``graph``: as
+    ``_graph_order`` gives it)."""
+    pending = {node: state[0] for node, state in graph.items()}
     order = []
     ready = [r for r in dict.fromkeys(roots) if pending[r] == 0]
     while ready:
@@ -140,30 +144,30 @@ def run_backward(
     """Propagate ``root_grads`` from the edges ``roots``. Without ``targets``, accumulate into the
     leaves' ``.grad``; with them (a list of edges), return their gradients instead."""
     root_nodes = [e[0] for e in roots]
-    deps = _graph_order(root_nodes)
+    pending = _graph_order(root_nodes)  # {node: [edges yet to deliver, gradient buffer]}
     capture = None
     needed = None
     if targets is not None:
         capture = {}
         for i, (node, nr) in enumerate(targets):
             capture.setdefault(node, []).append((nr, i))
-        needed = _leading_to(root_nodes, deps, set(capture))
+        needed = _leading_to(root_nodes, pending, set(capture))
     captured: list = [None] * (len(targets) if targets is not None else 0)
 
-    buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
-        buf = buffers.get(node)
+        state = pending[node]
+        buf = state[1]
         if buf is None:
-            buf = buffers[node] = [None] * node._n_out
+            buf = state[1] = [None] * node._n_out
         buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
-    ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
+    ready = [n for n in dict.fromkeys(root_nodes) if pending[n][0] == 0]
     handed_out = {id(g._data) for g in root_grads}  # the caller may hold these
     prev_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
-            buf = buffers.pop(node, None)
+            buf = pending.pop(node)[1]
             if buf is None:
                 buf = [None] * node._n_out
             flagged = node._flagged
@@ -213,18 +217,18 @@ def run_backward(
                 if e is None:
                     continue
                 child, nr = e
+                state = pending[child]
                 if g is not None:
-                    b = buffers.get(child)
+                    b = state[1]
                     if b is None:
-                        b = buffers[child] = [None] * child._n_out
+                        b = state[1] = [None] * child._n_out
                         b[nr] = g
                     elif b[nr] is None:
                         b[nr] = g
                     else:
                         _accumulate(b, nr, g, child, create_graph)
-                d = deps[child] - 1
-                deps[child] = d
-                if d == 0 and (needed is None or child in needed or child in capture):
+                state[0] -= 1
+                if not state[0] and (needed is None or child in needed or child in capture):
                     ready.append(child)
     finally:
         grad_mode.enabled = prev_mode
