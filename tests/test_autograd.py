@@ -571,3 +571,10 @@ def test_a_leaf_view_keeps_its_base_once_in_a_graph():
     assert view._base is base and view.grad.tolist() == [2.0, 2.0]
     base.add_(1.0)
     assert view._version == base._version and view.tolist() == [1.0, 1.0]
+
+
+def test_only_a_leaf_node_has_variable():
+    x = dyngrad.ones(2, requires_grad=True)
+    y = x * 2.0
+    assert not hasattr(y.grad_fn, "variable")  # as in PyTorch: an op's node has none
+    assert y.grad_fn.next_functions[0][0].variable is x

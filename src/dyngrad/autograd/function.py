@@ -123,9 +123,6 @@ class Node:
             t.grad_fn = self
         return t
 
-    @property
-    def variable(self) -> Tensor | None:
-        return self._var()
     def backward(self, *grads):
         raise NotImplementedError(f"{type(self).__name__} has no backward")
 
