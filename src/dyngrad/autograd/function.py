@@ -239,10 +239,7 @@ def _apply_for(cls):
                     t._data = out
                     t._base = None
                     return t
-            node = cls()
-            node.needs_input_grad = NO_GRAD
         else:
-            node = cls()
             # one pass: ``edges`` is made when the first input that needs a gradient is met (most
             # calls outside training record nothing); it doubles as needs_input_grad
             i = 0
@@ -259,7 +256,8 @@ def _apply_for(cls):
                         else:  # a leaf: its edge is made once
                             edges[i] = a._acc_edge or a._edge()
                 i += 1
-            node.needs_input_grad = NO_GRAD if edges is None else edges
+        node = cls()
+        node.needs_input_grad = NO_GRAD if edges is None else edges
         # the arguments spelled out where they can be: CPython 3.11 specialises such a call, not a
         # call with *args (~35 ns per op)
         if kwargs:
