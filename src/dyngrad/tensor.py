@@ -580,9 +580,12 @@ class Tensor(TensorMethods):
         _ix.setitem(self, key, value)
 
 
-# Every attribute a tensor may hold in its own dict (the class holds their defaults).
-_INSTANCE_ATTRS = ("_data", "_base", "_requires_grad", "grad_fn", "_output_nr", "_vc", "_view_ver", "_acc_edge",
-                   "_grad", "_view_meta", "_retains_grad", "_post_acc_hooks", "_sum_for")
+# Every attribute a tensor may hold in its own dict: ``_data`` and each name the class gives a
+# default to (derived, so that a new one cannot be forgotten here).
+_INSTANCE_ATTRS = ("_data",) + tuple(
+    name for name, value in vars(Tensor).items()
+    if not name.startswith("__") and not callable(value) and not isinstance(value, (property, classmethod))
+)
 
 
 def _share_instance_keys(cls: type) -> None:
