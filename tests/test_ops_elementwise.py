@@ -562,7 +562,6 @@ def test_no_numpy_warnings_for_domain_errors():
     assert proc.stderr.count("RuntimeWarning") == 1 and "<string>" in proc.stderr, proc.stderr
 
 
-
 def _fast_ops():
     from dyngrad.autograd.function import Op
 
