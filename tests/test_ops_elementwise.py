@@ -505,6 +505,29 @@ def test_inplace_returns_self_and_bumps_version():
     np.testing.assert_array_equal(data, [2.0, 2.0])
 
 
+def test_relu_inplace_computes_into_the_tensors_own_array(monkeypatch):
+    # Relu declares writes_into: apply_inplace hands it the tensor's array as ``out`` (one pass, no
+    # temporary to copy over), recorded or not, and on a non-contiguous tensor too
+    from dyngrad.ops.unary import Relu
+
+    handed = []
+    forward = Relu.forward
+    monkeypatch.setattr(Relu, "forward", lambda self, x, out=None: handed.append(out) or forward(self, x, out=out))
+    data = np.array([[-1.0, 2.0, 0.0], [3.0, -4.0, 5.0]], np.float32)
+    leaf = dyngrad.tensor(data, requires_grad=True)
+    x = leaf * 1
+    buf = x._data
+    assert x.relu_() is x and handed[-1] is buf and x._data is buf
+    np.testing.assert_array_equal(buf, np.maximum(data, 0))
+    x.sum().backward()
+    np.testing.assert_array_equal(leaf.grad.numpy(), (data > 0).astype(np.float32))
+    with dyngrad.no_grad():
+        t = dyngrad.tensor(data).t()
+        t.relu_()
+    assert handed[-1] is t._data
+    np.testing.assert_array_equal(t.numpy(), np.maximum(data, 0).T)
+
+
 def test_inplace_with_grad_rewires_the_graph():
     a = dyngrad.tensor([1.0, 2.0], requires_grad=True)
     b = dyngrad.tensor([3.0, 4.0], requires_grad=True)

@@ -207,6 +207,10 @@ class Op(Node):
     # second operand): ``apply`` then calls it on the arrays and makes no node. Read from the
     # class's own dict only: a subclass that changes forward does not inherit it.
     no_grad_ufunc = None
+    # forward takes ``out=``, an array of its result's shape and dtype to write the result into,
+    # and keeps nothing that reads its input: ``apply_inplace`` then writes straight into the
+    # tensor (one pass, no temporary) instead of copying a new result over it
+    writes_into = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -383,6 +387,8 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
         from ..ops.inplace_view import apply_inplace_on_view
 
         return apply_inplace_on_view(cls, x, *args, **kwargs)
+    if cls.writes_into:
+        kwargs["out"] = x._data
     if not rec:
         node = _new(cls)
         node.needs_input_grad = NO_GRAD
