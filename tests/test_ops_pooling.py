@@ -164,7 +164,11 @@ def test_ties_pick_the_first_maximum_and_route_the_gradient_there():
 
 @needs_torch
 @pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
-                                dict(kernel_size=(3, 2), stride=1), dict(kernel_size=2, dilation=2)])
+                                dict(kernel_size=(3, 2), stride=1), dict(kernel_size=2, dilation=2),
+                                # stride phases read at several offsets, with gaps, mixed per axis
+                                dict(kernel_size=2, stride=3), dict(kernel_size=(3, 2), stride=(2, 3), padding=1,
+                                                                    dilation=(1, 2), ceil_mode=True),
+                                dict(kernel_size=3, stride=2, padding=1, dilation=2)])
 @pytest.mark.parametrize("dtype", [np.float32, np.int64])
 def test_many_ties_pick_torchs_index(kw, dtype):
     """Values from {0, 1, 2}: most windows hold their maximum several times, at every position."""
@@ -193,6 +197,11 @@ def test_nan_propagates_like_torch(fn):
     tv, ti = getattr(torch.nn.functional, fn)(t, 2, return_indices=True)
     np.testing.assert_array_equal(dv.numpy(), tv.numpy())  # NaNs in the same places
     np.testing.assert_array_equal(di.numpy(), ti.numpy())
+    if fn == "max_pool2d":  # overlapping windows, padded: a NaN is in several windows
+        dv, di = pool_ops.max_pool2d(d, 3, 2, 1, return_indices=True)
+        tv, ti = torch.nn.functional.max_pool2d(t, 3, 2, 1, return_indices=True)
+        np.testing.assert_array_equal(dv.numpy(), tv.numpy())
+        np.testing.assert_array_equal(di.numpy(), ti.numpy())
 
 
 def test_max_pool_backward_with_an_infinite_gradient_stays_local():

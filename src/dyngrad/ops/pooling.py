@@ -1,8 +1,8 @@
 """Pooling: max/avg pooling over sliding windows, adaptive pooling.
 
-The windows are strided views of the padded input (see ``windows._windows``); a pooling runs one
-vectorised NumPy op per kernel position (kh*kw iterations over whole tensors), never a loop over
-pixels or over the batch. Max pooling keeps, per output, the kernel position of its maximum: its
+A pooling runs one vectorised NumPy op per kernel position (kh*kw iterations over whole tensors),
+never a loop over pixels or over the batch: average pooling over strided views of the padded
+input, max pooling over contiguous slices of its stride phases (``_phase_planes``). Max pooling keeps, per output, the kernel position of its maximum: its
 backward scatters the gradient there with kh*kw strided writes (``MaxPoolScatter``), whose own
 backward gathers from the same positions (``MaxPoolGather``): both linear, so double backward
 works. Average pooling is the linear pair ``AvgPool``/``AvgPoolAdjoint``. Adaptive average
@@ -18,7 +18,7 @@ from ..autograd.function import Op
 from ._util import Tensor, _wrap, shape_str
 from .linalg import matmul
 from .reduction import mean
-from .windows import _col2im, _Geom, _ints, _pad_zero, _windows
+from .windows import _col2im, _Geom, _ints, _pad_zero
 
 __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
@@ -107,43 +107,82 @@ def _padded_shape(geom: _Geom, shape4: tuple) -> tuple:
 # --- max pooling -------------------------------------------------------------------------------
 
 
+def _phase_planes(x4: np.ndarray, geom: _Geom, out_hw: tuple, fill) -> tuple:
+    """The padded ``x4`` split by stride phase, and every kernel position's window values as a
+    flat, contiguous slice of it. Phase plane (r, s) holds the padded pixels (a*sh + r, b*sw + s)
+    at (a, b), so kernel position (i, j) of output (y, x) is entry (y + i*dh // sh, x + j*dw // sw)
+    of plane (i*dh % sh, j*dw % sw): over the flattened planes, one offset per position. Entry k
+    of every slice then belongs to output k of the (N, C, Hq, Wq) layout, whose [:, :, :Ho, :Wo]
+    are the real outputs (the rest is overhang, computed and dropped). Returns (slices, that
+    layout). Strided window views would instead give ufunc loops over rows of Wo entries with
+    stride sw; here each ufunc runs over one contiguous run."""
+    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
+    (pt, _), (pl, _) = geom.pads
+    n, c, h, w = x4.shape
+    ho, wo = out_hw
+    hq, wq = ho + (kh - 1) * dh // sh, wo + (kw - 1) * dw // sw
+    planes = np.full((sh, sw, n, c, hq, wq), fill, x4.dtype)
+    for r in range(sh):
+        a0 = -(-(pt - r) // sh) if pt > r else 0  # the plane's first row inside the input
+        y0 = a0 * sh + r - pt
+        rows = min(hq - a0, -(-(h - y0) // sh))
+        for q in range(sw):
+            b0 = -(-(pl - q) // sw) if pl > q else 0
+            x0 = b0 * sw + q - pl
+            cols = min(wq - b0, -(-(w - x0) // sw))
+            if rows > 0 and cols > 0:
+                planes[r, q, :, :, a0:a0 + rows, b0:b0 + cols] = \
+                    x4[:, :, y0:y0 + (rows - 1) * sh + 1:sh, x0:x0 + (cols - 1) * sw + 1:sw]
+    flat = planes.reshape(sh, sw, -1)
+    offsets = [((i * dh) % sh, (j * dw) % sw, (i * dh) // sh * wq + (j * dw) // sw)
+               for i in range(kh) for j in range(kw)]
+    span = flat.shape[2] - offsets[-1][2]  # the last position has the largest offset
+    return [flat[r, q, o:o + span] for r, q, o in offsets], (n, c, hq, wq)
+
+
 def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple, need_arg: bool) -> tuple:
     """Max over each window and (if ``need_arg``) the kernel position 0 .. kh*kw-1 of its first
     occurrence, as PyTorch picks it; a NaN wins (the last NaN of its window, as in PyTorch)."""
     kind = x4.dtype.kind
     fill = -np.inf if kind == "f" else (np.iinfo(x4.dtype).min if kind in "iu" else False)
-    v = _windows(_pad_zero(x4, geom.pads, fill), geom, out_hw)
-    kh, kw = geom.kernel
-    kk = kh * kw
-    cands = [v[:, :, k // kw, k % kw] for k in range(kk)]
-    best = cands[0].copy()
-    for cand in cands[1:]:
-        np.maximum(best, cand, out=best)  # unmasked ufuncs: several times faster than masked writes
+    cands, layout = _phase_planes(x4, geom, out_hw, fill)
+    span = cands[0].shape[0]
+    best = np.empty(math.prod(layout), x4.dtype)  # the whole layout, so that it can be cropped
+    head = best[:span]
+    if len(cands) == 1:
+        np.copyto(head, cands[0])
+    else:
+        np.maximum(cands[0], cands[1], out=head)
+        for cand in cands[2:]:
+            np.maximum(head, cand, out=head)  # unmasked ufuncs: several times faster than masked writes
+    crop = (slice(None), slice(None), slice(0, out_hw[0]), slice(0, out_hw[1]))
+    out = np.ascontiguousarray(best.reshape(layout)[crop])
     if not need_arg:
-        return best, None
-    arg_dtype = np.uint8 if kk <= 256 else np.int32
-    if kind == "f" and np.isnan(best).any():
-        return _max_windows_nan(cands, arg_dtype)
-    # the first position equal to the max, as ne0 * (1 + ne1 * (1 + ... ne[kk-2])) with ne_k
-    # "position k is not the max": plain unmasked ufuncs, three per position
-    arg = np.zeros(best.shape, arg_dtype)
-    ne = np.empty(best.shape, bool)
-    for cand in reversed(cands[:-1]):
-        np.not_equal(cand, best, out=ne)
-        arg += 1
-        np.multiply(arg, ne, out=arg)
-    return best, arg
+        return out, None
+    arg = np.zeros(best.shape, np.uint8 if len(cands) <= 256 else np.int32)
+    if kind == "f" and np.isnan(out).any():
+        _max_windows_nan(cands, head, arg[:span])
+        out = np.ascontiguousarray(best.reshape(layout)[crop])
+    else:
+        # the first position equal to the max, as ne0 * (1 + ne1 * (1 + ... ne[kk-2])) with ne_k
+        # "position k is not the max": plain unmasked ufuncs, three per position
+        ne = np.empty(span, bool)
+        arg_head = arg[:span]
+        for cand in reversed(cands[:-1]):
+            np.not_equal(cand, head, out=ne)
+            arg_head += 1
+            np.multiply(arg_head, ne, out=arg_head)
+    return out, np.ascontiguousarray(arg.reshape(layout)[crop])
 
 
-def _max_windows_nan(cands: list, arg_dtype) -> tuple:
-    """The exact running max/argmax with PyTorch's rule ``val > max or isnan(val)``."""
-    best = cands[0].copy()
-    arg = np.zeros(best.shape, arg_dtype)
+def _max_windows_nan(cands: list, best: np.ndarray, arg: np.ndarray) -> None:
+    """Into ``best`` and ``arg`` (zeros): the exact running max/argmax with PyTorch's rule
+    ``val > max or isnan(val)``."""
+    np.copyto(best, cands[0])
     for k, cand in enumerate(cands[1:], 1):
         take = (cand > best) | np.isnan(cand)
         np.copyto(best, cand, where=take)
         np.putmask(arg, take, k)
-    return best, arg
 
 
 def _flat_indices(arg: np.ndarray, geom: _Geom, width: int, padded: bool = False) -> np.ndarray:
