@@ -174,6 +174,40 @@ def test_float32_stays_float32_and_close(name):
             assert value.dtype == dyngrad.float32
 
 
+@pytest.mark.parametrize("name,kwargs", [
+    ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True)),
+    ("Adam", dict(lr=0.01)), ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, amsgrad=True)),
+])
+def test_large_parameters_updated_block_by_block_as_whole(name, kwargs, monkeypatch):
+    """SGD and Adam update parameters of more than 2 * _BLOCK elements block by block: the same
+    values, bit for bit, as the whole-array update (a transposed, non-contiguous one is done whole)."""
+    from dyngrad.optim import optimizer as optimizer_module
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(3 * optimizer_module._BLOCK + 5).astype(np.float32),
+              rng.standard_normal((700, 300)).astype(np.float32).T, rng.standard_normal(7).astype(np.float32)]
+    grads = [[rng.standard_normal(a.shape).astype(np.float32) for a in arrays] for _ in range(3)]
+
+    def run() -> list:
+        params = [dyngrad.from_numpy(a.copy()).requires_grad_() for a in arrays]
+        opt = getattr(dyngrad.optim, name)(params, **kwargs)
+        for step_grads in grads:
+            for p, g in zip(params, step_grads):
+                p.grad = dyngrad.from_numpy(g.copy())
+            opt.step()
+        return [p.detach().numpy() for p in params]
+
+    blocked = run()
+    monkeypatch.setattr(optimizer_module, "_BLOCK", 1 << 40)  # every array small: whole-array updates
+    whole = run()
+    for a, b in zip(blocked, whole):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(blocked[0], arrays[0])
+
+
 # --- state_dict ---------------------------------------------------------------------------------
 
 

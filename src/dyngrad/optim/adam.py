@@ -9,9 +9,11 @@ from typing import Any
 from .._numpy import np
 from ..tensor import Tensor
 from .optimizer import (
+    _BLOCK,
     Optimizer,
     _adam_decayed_grad,
     _addcdiv_,
+    _blocks,
     _check_adam_args,
     _params_with_grad,
     _scalar_state,
@@ -70,25 +72,38 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = _zeros_like(p)
             step = _step_count(state)
             grad = _adam_decayed_grad(grad, param, lr, weight_decay, decoupled, maximize)
-            exp_avg = state["exp_avg"]._data
-            exp_avg_sq = state["exp_avg_sq"]._data
-            work = np.empty_like(param)
-            _update_adam_moments(exp_avg, exp_avg_sq, grad, beta1, beta2, work)
             bias_correction1 = 1 - beta1**step
             bias_correction2 = 1 - beta2**step
             step_size = lr / bias_correction1
             bias_correction2_sqrt = math.sqrt(bias_correction2)
+            arrays = (param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data)
             if amsgrad:
-                max_exp_avg_sq = state["max_exp_avg_sq"]._data
-                np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                second = max_exp_avg_sq
+                arrays += (state["max_exp_avg_sq"]._data,)
+            blocks = _blocks(*arrays)
+            if blocks is None:
+                _update(*arrays, work=np.empty_like(param), denom=None, betas=(beta1, beta2), eps=eps,
+                        step_size=step_size, bias_correction2_sqrt=bias_correction2_sqrt)
             else:
-                second = exp_avg_sq
-            denom = np.sqrt(second)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            _addcdiv_(param, exp_avg, denom, -step_size, work)
+                work, denom = np.empty(_BLOCK, param.dtype), np.empty(_BLOCK, param.dtype)
+                for block in blocks:
+                    size = block[0].size
+                    _update(*block, work=work[:size], denom=denom[:size], betas=(beta1, beta2), eps=eps,
+                            step_size=step_size, bias_correction2_sqrt=bias_correction2_sqrt)
             p._bump()
+
+
+def _update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, work, denom, betas: tuple, eps: float,
+            step_size: float, bias_correction2_sqrt: float) -> None:
+    """Adam's update of ``param`` (the whole or a block) and its moments in place; ``work``:
+    scratch, ``denom``: scratch for the denominator (None: a new array)."""
+    _update_adam_moments(exp_avg, exp_avg_sq, grad, betas[0], betas[1], work)
+    second = exp_avg_sq
+    if max_exp_avg_sq is not None:  # AMSGrad
+        second = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+    denom = np.sqrt(second, out=denom)
+    denom /= bias_correction2_sqrt
+    denom += eps
+    _addcdiv_(param, exp_avg, denom, -step_size, work)
 
 
 class AdamW(Adam):

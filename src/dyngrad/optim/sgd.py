@@ -7,7 +7,7 @@ from typing import Any
 
 from .._numpy import np
 from ..tensor import Tensor, _wrap
-from .optimizer import Optimizer, _check_lr, _params_with_grad, _weight_decayed
+from .optimizer import _BLOCK, Optimizer, _blocks, _check_lr, _params_with_grad, _weight_decayed
 
 __all__ = ["SGD"]
 
@@ -53,20 +53,40 @@ class SGD(Optimizer):
         for p, grad in _params_with_grad(group):
             param = p._data
             grad = _weight_decayed(grad, param, weight_decay, maximize)
+            buf, fresh = None, False
             if momentum != 0:
                 state = self.state[p]
                 buf_t = state.get("momentum_buffer")
-                if buf_t is None:
+                fresh = buf_t is None
+                if fresh:
                     buf = np.array(grad, copy=True)
                     state["momentum_buffer"] = _wrap(buf)
                 else:
                     buf = buf_t._data
-                    buf *= momentum
-                    # grad * 1 is grad exactly: skip the temporary when there is no dampening
-                    buf += grad if dampening == 0 else np.multiply(grad, 1 - dampening)
-                if nesterov:
-                    grad = np.multiply(buf, momentum) + grad
-                else:
-                    grad = buf
-            param += np.multiply(grad, -lr)
+            blocks = _blocks(param, grad) if buf is None else _blocks(param, grad, buf)
+            if blocks is None:
+                _update(param, grad, buf, np.empty_like(param), lr, momentum, dampening, nesterov, fresh)
+            else:
+                work = np.empty(_BLOCK, param.dtype)
+                for block in blocks:
+                    b = block[2] if buf is not None else None
+                    _update(block[0], block[1], b, work[:block[0].size], lr, momentum, dampening, nesterov, fresh)
             p._bump()
+
+
+def _update(param, grad, buf, work, lr: float, momentum: float, dampening: float, nesterov: bool,
+            fresh: bool) -> None:
+    """SGD's update of ``param`` (the whole or a block) in place; ``buf``: the momentum buffer
+    (None without momentum), just made from ``grad`` when ``fresh``; ``work``: scratch."""
+    if buf is not None:
+        if not fresh:
+            buf *= momentum
+            # grad * 1 is grad exactly: skip the product when there is no dampening
+            buf += grad if dampening == 0 else np.multiply(grad, 1 - dampening, out=work)
+        if nesterov:
+            step = np.multiply(buf, momentum, out=work)
+            step += grad
+            grad = step
+        else:
+            grad = buf
+    param += np.multiply(grad, -lr, out=work)
