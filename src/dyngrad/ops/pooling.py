@@ -2,12 +2,13 @@
 
 A pooling runs one vectorised NumPy op per kernel position (kh*kw iterations over whole tensors),
 never a loop over pixels or over the batch: average pooling over strided views of the padded
-input, max pooling over contiguous slices of its stride phases (``_phase_planes``). Max pooling keeps, per output, the kernel position of its maximum: its
-backward scatters the gradient there with kh*kw strided writes (``MaxPoolScatter``), whose own
-backward gathers from the same positions (``MaxPoolGather``): both linear, so double backward
-works. Average pooling is the linear pair ``AvgPool``/``AvgPoolAdjoint``. Adaptive average
-pooling is avg_pool when the sizes divide, else two matmuls with constant averaging matrices;
-adaptive max pooling keeps flat indices and scatters with ``np.bincount``."""
+input, max pooling over contiguous slices of its stride phases (``_phase_planes``). Max pooling
+keeps, per output, the kernel position of its maximum: its backward scatters the gradient there
+with kh*kw strided writes (``MaxPoolScatter``), whose own backward gathers from the same
+positions (``MaxPoolGather``): both linear, so double backward works. Average pooling is the
+linear pair ``AvgPool``/``AvgPoolAdjoint``. Adaptive average pooling is avg_pool when the sizes
+divide, else two matmuls with constant averaging matrices; adaptive max pooling keeps flat
+indices and scatters with ``np.bincount``."""
 
 from __future__ import annotations
 

@@ -81,18 +81,18 @@ class Adam(Optimizer):
                 arrays += (state["max_exp_avg_sq"]._data,)
             blocks = _blocks(*arrays)
             if blocks is None:
-                _update(*arrays, work=np.empty_like(param), denom=None, betas=(beta1, beta2), eps=eps,
+                _adam_update(*arrays, work=np.empty_like(param), denom=None, betas=(beta1, beta2), eps=eps,
                         step_size=step_size, bias_correction2_sqrt=bias_correction2_sqrt)
             else:
                 work, denom = np.empty(_BLOCK, param.dtype), np.empty(_BLOCK, param.dtype)
                 for block in blocks:
                     size = block[0].size
-                    _update(*block, work=work[:size], denom=denom[:size], betas=(beta1, beta2), eps=eps,
+                    _adam_update(*block, work=work[:size], denom=denom[:size], betas=(beta1, beta2), eps=eps,
                             step_size=step_size, bias_correction2_sqrt=bias_correction2_sqrt)
             p._bump()
 
 
-def _update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, work, denom, betas: tuple, eps: float,
+def _adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, work, denom, betas: tuple, eps: float,
             step_size: float, bias_correction2_sqrt: float) -> None:
     """Adam's update of ``param`` (the whole or a block) and its moments in place; ``work``:
     scratch, ``denom``: scratch for the denominator (None: a new array)."""

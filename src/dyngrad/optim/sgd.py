@@ -65,16 +65,16 @@ class SGD(Optimizer):
                     buf = buf_t._data
             blocks = _blocks(param, grad) if buf is None else _blocks(param, grad, buf)
             if blocks is None:
-                _update(param, grad, buf, np.empty_like(param), lr, momentum, dampening, nesterov, fresh)
+                _sgd_update(param, grad, buf, np.empty_like(param), lr, momentum, dampening, nesterov, fresh)
             else:
                 work = np.empty(_BLOCK, param.dtype)
                 for block in blocks:
                     b = block[2] if buf is not None else None
-                    _update(block[0], block[1], b, work[:block[0].size], lr, momentum, dampening, nesterov, fresh)
+                    _sgd_update(block[0], block[1], b, work[:block[0].size], lr, momentum, dampening, nesterov, fresh)
             p._bump()
 
 
-def _update(param, grad, buf, work, lr: float, momentum: float, dampening: float, nesterov: bool,
+def _sgd_update(param, grad, buf, work, lr: float, momentum: float, dampening: float, nesterov: bool,
             fresh: bool) -> None:
     """SGD's update of ``param`` (the whole or a block) in place; ``buf``: the momentum buffer
     (None without momentum), just made from ``grad`` when ``fresh``; ``work``: scratch."""
