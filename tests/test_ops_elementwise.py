@@ -505,27 +505,53 @@ def test_inplace_returns_self_and_bumps_version():
     np.testing.assert_array_equal(data, [2.0, 2.0])
 
 
-def test_relu_inplace_computes_into_the_tensors_own_array(monkeypatch):
-    # Relu declares writes_into: apply_inplace hands it the tensor's array as ``out`` (one pass, no
-    # temporary to copy over), recorded or not, and on a non-contiguous tensor too
-    from dyngrad.ops.unary import Relu
+_OTHER = np.array([[0.5, -1.0, 2.0], [1.0, 3.0, -2.0]], np.float32)
 
+
+@pytest.mark.parametrize("name,op,expected,grad", [
+    ("Relu", lambda x: x.relu_(), lambda d: np.maximum(d, 0), lambda d: (d > 0).astype(np.float32)),
+    ("Add", lambda x: x.add_(dyngrad.from_numpy(_OTHER)), lambda d: d + _OTHER, np.ones_like),
+    ("Sub", lambda x: x.sub_(dyngrad.from_numpy(_OTHER), alpha=2), lambda d: d - 2 * _OTHER, np.ones_like),
+])
+def test_inplace_ops_compute_into_the_tensors_own_array(monkeypatch, name, op, expected, grad):
+    # ops that declare writes_into get the tensor's array as ``out`` from apply_inplace (one pass,
+    # no temporary copied over it), recorded or not, on a non-contiguous tensor too
+    from dyngrad.ops import elementwise, unary
+
+    cls = getattr(unary, name, None) or getattr(elementwise, name)
     handed = []
-    forward = Relu.forward
-    monkeypatch.setattr(Relu, "forward", lambda self, x, out=None: handed.append(out) or forward(self, x, out=out))
+    forward = cls.forward
+    monkeypatch.setattr(cls, "forward", lambda self, *a, out=None, **k: handed.append(out) or forward(
+        self, *a, out=out, **k))
     data = np.array([[-1.0, 2.0, 0.0], [3.0, -4.0, 5.0]], np.float32)
     leaf = dyngrad.tensor(data, requires_grad=True)
     x = leaf * 1
     buf = x._data
-    assert x.relu_() is x and handed[-1] is buf and x._data is buf
-    np.testing.assert_array_equal(buf, np.maximum(data, 0))
+    assert op(x) is x and handed[-1] is buf and x._data is buf
+    np.testing.assert_array_equal(buf, expected(data))
     x.sum().backward()
-    np.testing.assert_array_equal(leaf.grad.numpy(), (data > 0).astype(np.float32))
+    np.testing.assert_array_equal(leaf.grad.numpy(), grad(data))
     with dyngrad.no_grad():
-        t = dyngrad.tensor(data).t()
-        t.relu_()
+        t = dyngrad.from_numpy(np.ascontiguousarray(data.T)).t()
+        op(t)
     assert handed[-1] is t._data
-    np.testing.assert_array_equal(t.numpy(), np.maximum(data, 0).T)
+    np.testing.assert_array_equal(t.numpy(), expected(data))
+
+
+def test_inplace_add_of_a_wider_dtype_is_computed_then_cast():
+    # float32 += float64: the float64 result is not written into the float32 array by the ufunc but
+    # cast over it, as PyTorch does; an int tensor refuses a float result before any write
+    x = dyngrad.tensor([1.0, 2.0])
+    x.add_(dyngrad.tensor([0.1, 0.2], dtype=dyngrad.float64))
+    assert x.dtype == dyngrad.float32
+    np.testing.assert_array_equal(x.numpy(), np.array([1.1, 2.2], np.float64).astype(np.float32))
+    i = dyngrad.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i.sub_(0.5)
+    np.testing.assert_array_equal(i.numpy(), [1, 2])
+    a = dyngrad.tensor(np.arange(9.0).reshape(3, 3))
+    a.add_(a.t())  # input and output overlap: NumPy's ufunc buffers, the result is as if copied
+    np.testing.assert_array_equal(a.numpy(), np.arange(9.0).reshape(3, 3) + np.arange(9.0).reshape(3, 3).T)
 
 
 def test_inplace_with_grad_rewires_the_graph():

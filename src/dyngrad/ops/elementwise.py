@@ -205,11 +205,20 @@ def _check_alpha(alpha, xa, xb, op: str) -> None:
         raise RuntimeError(f"{op}: Boolean alpha only supported for Boolean results.")
 
 
+def _into(ufunc, xa, xb, out):
+    """``ufunc(xa, xb)``, written into ``out`` (an in-place op's tensor) when the result has its
+    dtype; else a new array, which ``apply_inplace`` casts and checks before copying it over."""
+    if out is not None and out.dtype == np.result_type(xa, xb):
+        return ufunc(xa, xb, out=out)
+    return ufunc(xa, xb)
+
+
 class Add(_Binary):
     no_grad_ufunc = np.add
     alpha = 1
+    writes_into = True
 
-    def forward(self, a, b, alpha=1):
+    def forward(self, a, b, alpha=1, out=None):
         xa, xb = self._arrays(a, b, "add")
         if alpha != 1 and self.needs_input_grad:
             self.alpha = alpha
@@ -217,7 +226,7 @@ class Add(_Binary):
             _check_alpha(alpha, xa, xb, "add")
             xb = xb * alpha
         try:
-            return xa + xb
+            return xa + xb if out is None else _into(np.add, xa, xb, out)
         except ValueError:
             raise _broadcast_error("add", xa, xb) from None
 
@@ -228,8 +237,9 @@ class Add(_Binary):
 class Sub(_Binary):
     no_grad_ufunc = np.subtract
     alpha = 1
+    writes_into = True
 
-    def forward(self, a, b, alpha=1):
+    def forward(self, a, b, alpha=1, out=None):
         xa, xb = self._arrays(a, b, "sub")
         if alpha != 1 and self.needs_input_grad:
             self.alpha = alpha
@@ -237,7 +247,7 @@ class Sub(_Binary):
             if alpha != 1 or type(alpha) is not int:
                 _check_alpha(alpha, xa, xb, "sub")
                 xb = xb * alpha
-            return xa - xb
+            return xa - xb if out is None else _into(np.subtract, xa, xb, out)
         except ValueError:
             raise _broadcast_error("sub", xa, xb) from None
         except TypeError:  # NumPy refuses bool - bool
