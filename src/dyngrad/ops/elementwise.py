@@ -205,10 +205,10 @@ def _check_alpha(alpha, xa, xb, op: str) -> None:
         raise RuntimeError(f"{op}: Boolean alpha only supported for Boolean results.")
 
 
-def _into(ufunc, xa, xb, out):
+def _into(ufunc, xa, xb, out: np.ndarray):
     """``ufunc(xa, xb)``, written into ``out`` (an in-place op's tensor) when the result has its
     dtype; else a new array, which ``apply_inplace`` casts and checks before copying it over."""
-    if out is not None and out.dtype == np.result_type(xa, xb):
+    if out.dtype == np.result_type(xa, xb):
         return ufunc(xa, xb, out=out)
     return ufunc(xa, xb)
 

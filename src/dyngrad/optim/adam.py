@@ -9,11 +9,10 @@ from typing import Any
 from .._numpy import np
 from ..tensor import Tensor
 from .optimizer import (
-    _BLOCK,
     Optimizer,
     _adam_decayed_grad,
     _addcdiv_,
-    _blocks,
+    _blockwise,
     _check_adam_args,
     _params_with_grad,
     _scalar_state,
@@ -79,23 +78,15 @@ class Adam(Optimizer):
             arrays = (param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data)
             if amsgrad:
                 arrays += (state["max_exp_avg_sq"]._data,)
-            blocks = _blocks(*arrays)
-            if blocks is None:
-                _adam_update(*arrays, work=np.empty_like(param), denom=None, betas=(beta1, beta2), eps=eps,
-                        step_size=step_size, bias_correction2_sqrt=bias_correction2_sqrt)
-            else:
-                work, denom = np.empty(_BLOCK, param.dtype), np.empty(_BLOCK, param.dtype)
-                for block in blocks:
-                    size = block[0].size
-                    _adam_update(*block, work=work[:size], denom=denom[:size], betas=(beta1, beta2), eps=eps,
-                            step_size=step_size, bias_correction2_sqrt=bias_correction2_sqrt)
+            _blockwise(_adam_update, arrays, 2, betas=(beta1, beta2), eps=eps, step_size=step_size,
+                       bias_correction2_sqrt=bias_correction2_sqrt)
             p._bump()
 
 
-def _adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, work, denom, betas: tuple, eps: float,
-            step_size: float, bias_correction2_sqrt: float) -> None:
-    """Adam's update of ``param`` (the whole or a block) and its moments in place; ``work``:
-    scratch, ``denom``: scratch for the denominator (None: a new array)."""
+def _adam_update(work, denom, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, betas: tuple,
+                 eps: float, step_size: float, bias_correction2_sqrt: float) -> None:
+    """Adam's update of ``param`` (the whole or a block) and its moments in place; ``work`` and
+    ``denom``: scratch."""
     _update_adam_moments(exp_avg, exp_avg_sq, grad, betas[0], betas[1], work)
     second = exp_avg_sq
     if max_exp_avg_sq is not None:  # AMSGrad

@@ -315,6 +315,21 @@ def _blocks(*arrays: np.ndarray) -> list | None:
     return [tuple(f[i:i + _BLOCK] for f in flat) for i in range(0, n, _BLOCK)]
 
 
+def _blockwise(update, arrays: tuple, scratches: int, **settings) -> None:
+    """``update(*scratch, *arrays, **settings)``, an elementwise update in place, on the arrays
+    whole or block by block (``_blocks``); ``scratch``: ``scratches`` arrays of the block's shape
+    and dtype, to write temporaries into."""
+    blocks = _blocks(*arrays)
+    if blocks is None:
+        update(*[np.empty_like(arrays[0]) for _ in range(scratches)], *arrays, **settings)
+        return
+    scratch = [np.empty(_BLOCK, arrays[0].dtype) for _ in range(scratches)]
+    for block in blocks[:-1]:
+        update(*scratch, *block, **settings)
+    last = blocks[-1]
+    update(*[s[:last[0].size] for s in scratch], *last, **settings)
+
+
 def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
     """start += weight * (end - start) in place, in PyTorch's lerp order."""
     diff = np.subtract(end, start)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._numpy import np
 from ..tensor import Tensor, _wrap
-from .optimizer import _BLOCK, Optimizer, _blocks, _check_lr, _params_with_grad, _weight_decayed
+from .optimizer import Optimizer, _blockwise, _check_lr, _params_with_grad, _weight_decayed
 
 __all__ = ["SGD"]
 
@@ -63,21 +63,16 @@ class SGD(Optimizer):
                     state["momentum_buffer"] = _wrap(buf)
                 else:
                     buf = buf_t._data
-            blocks = _blocks(param, grad) if buf is None else _blocks(param, grad, buf)
-            if blocks is None:
-                _sgd_update(param, grad, buf, np.empty_like(param), lr, momentum, dampening, nesterov, fresh)
-            else:
-                work = np.empty(_BLOCK, param.dtype)
-                for block in blocks:
-                    b = block[2] if buf is not None else None
-                    _sgd_update(block[0], block[1], b, work[:block[0].size], lr, momentum, dampening, nesterov, fresh)
+            arrays = (param, grad) if buf is None else (param, grad, buf)
+            _blockwise(_sgd_update, arrays, 1, lr=lr, momentum=momentum, dampening=dampening,
+                       nesterov=nesterov, fresh=fresh)
             p._bump()
 
 
-def _sgd_update(param, grad, buf, work, lr: float, momentum: float, dampening: float, nesterov: bool,
-            fresh: bool) -> None:
-    """SGD's update of ``param`` (the whole or a block) in place; ``buf``: the momentum buffer
-    (None without momentum), just made from ``grad`` when ``fresh``; ``work``: scratch."""
+def _sgd_update(work, param, grad, buf=None, *, lr: float, momentum: float, dampening: float,
+                nesterov: bool, fresh: bool) -> None:
+    """SGD's update of ``param`` (the whole or a block) in place; ``work``: scratch; ``buf``: the
+    momentum buffer (None without momentum), just made from ``grad`` when ``fresh``."""
     if buf is not None:
         if not fresh:
             buf *= momentum
