@@ -188,8 +188,15 @@ class LSTMSequence(Op):
         cs = np.empty((steps + 1,) + c0._data.shape, xp.dtype)
         hs[0], cs[0] = h0._data, c0._data
         acts, tanh_cs = [], []
+        # h @ w.T with w.T copied C-ordered once: as fast as _hidden_linear's (w @ h.T).T (a
+        # (20, 256) x (256, 1024) step: 108 vs 113 us) and in C order, so the step's input is
+        # added in place instead of through a transposing copy (140 -> 110 us per step)
+        wt = np.ascontiguousarray(wd.T)
+        gates = np.empty(xp.shape[1:], xp.dtype)
         for k, t in enumerate(_run_order(steps, reverse)):
-            act, _, tanh_c, _ = _lstm_cell(_hidden_linear(hs[k], wd, xp[t]), cs[k], hs[k + 1], cs[k + 1])
+            np.matmul(hs[k], wt, out=gates)
+            gates += xp[t]
+            act, _, tanh_c, _ = _lstm_cell(gates, cs[k], hs[k + 1], cs[k + 1])
             acts.append(act)
             tanh_cs.append(tanh_c)
         if self.needs_input_grad:
