@@ -5,7 +5,9 @@ costs with as little framework as possible, timed against PyTorch like every oth
 - the s06 MLP step written out in NumPy (the floor: no framework at all);
 - the s09 ResNet step's convolutions (forward and backward of each layer, alone) in dyngrad and
   PyTorch, and the part of dyngrad's time spent in its GEMMs (BLAS): the rest is im2col copies,
-  padding and col2im sums."""
+  padding and col2im sums;
+- the s09 ResNet step with dyngrad's GEMMs done by MKL instead of OpenBLAS (``mkl_gemm``; needs
+  the ``mkl`` wheel): what the same code takes with PyTorch's BLAS library."""
 
 # ruff: noqa: N803, N806 - ``L`` is the library (dyngrad or torch), as in workloads.py
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import time
 
 import minitape
+import mkl_gemm
 import numpy as np
-from workloads import Batch, _chain, _resnet_model, looped, make_chain
+from workloads import Batch, _chain, _resnet_model, looped, make_chain, make_resnet
 
 
 def _chain_grads(L, arrays: list) -> list:
@@ -138,5 +141,19 @@ def make_conv_gemm_time(dyngrad) -> Batch:
         finally:
             kernels.np = np
         return timed.seconds
+
+    return batch
+
+
+def make_resnet_mkl(dyngrad) -> Batch | None:
+    """``make_resnet(dyngrad)`` with the products of its convolutions and linear layer done by MKL
+    (``mkl_gemm.routed``); None when the ``mkl`` wheel is not installed."""
+    if not mkl_gemm.load():
+        return None
+    run = make_resnet(dyngrad)
+
+    def batch(n: int) -> float:
+        with mkl_gemm.routed():
+            return run(n)
 
     return batch

@@ -98,7 +98,13 @@ import dyngrad  # noqa: E402
 dyngrad.set_num_threads(N_THREADS)
 
 sys.path.insert(0, HERE)
-from references import make_conv_gemm_time, make_minitape_chain, make_mlp_floor, make_resnet_convs  # noqa: E402
+from references import (  # noqa: E402
+    make_conv_gemm_time,
+    make_minitape_chain,
+    make_mlp_floor,
+    make_resnet_convs,
+    make_resnet_mkl,
+)
 from workloads import (  # noqa: E402
     CHAIN_OPS,
     Batch,
@@ -230,7 +236,8 @@ WORKLOADS = {
     "rss": "peak RSS of a fresh process running 200 s06 MLP steps (batch 64)",
     "import": "`import dyngrad` vs `import torch` in a fresh process",
     "bounds": "reference points for the missed targets, against PyTorch: the per-op chain on a minimal "
-              "tape, the s06 step in plain NumPy, the s09 convolutions alone and their time in GEMMs",
+              "tape, the s06 step in plain NumPy, the s09 convolutions alone and their time in GEMMs, "
+              "the s09 step with dyngrad's GEMMs by MKL (needs `pip install mkl`; 1 thread)",
 }
 
 # in-process workloads: key -> list of (label, unit, scale, target, factory(L, twin) -> Batch, budget s)
@@ -256,6 +263,10 @@ IN_PROCESS = {
          lambda: (make_resnet_convs(dyngrad), make_resnet_convs(torch) if torch else None), 8.0),
         ("ResNet convolutions alone: in GEMMs", "ms", 1e3, None,
          lambda: (make_conv_gemm_time(dyngrad), make_resnet_convs(torch) if torch else None), 8.0),
+        # at one thread only: MKL's threads beside OpenBLAS's made two-thread timings erratic
+        ("reference: ResNet step, dyngrad's GEMMs by MKL", "ms", 1e3, None,
+         lambda: (make_resnet_mkl(dyngrad) if N_THREADS == 1 else None, make_resnet(torch) if torch else None),
+         12.0),
     ],
 }
 
@@ -279,6 +290,10 @@ def run_in_process(key: str, quick: bool) -> list[Row]:
     for label, unit, scale, target, which, budget in IN_PROCESS[key]:
         row = Row(key, label, unit, scale, target)
         batch_d, batch_t = _factory(key, which)
+        if batch_d is None:  # a reference that cannot run here
+            row.note = "skipped: needs the mkl wheel (pip install mkl) and 1 thread"
+            rows.append(row)
+            continue
         d, t, row.note = alternate(batch_d, batch_t, budget / 4 if quick else budget, 3 if quick else 5)
         row.dyngrad, row.torch = d * scale, (t * scale if t is not None else None)
         rows.append(row)
