@@ -157,13 +157,12 @@ def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple, need_arg: bool) -> 
         for cand in cands[2:]:
             np.maximum(head, cand, out=head)  # unmasked ufuncs: several times faster than masked writes
     crop = (slice(None), slice(None), slice(0, out_hw[0]), slice(0, out_hw[1]))
-    out = np.ascontiguousarray(best.reshape(layout)[crop])
     if not need_arg:
-        return out, None
+        return np.ascontiguousarray(best.reshape(layout)[crop]), None
     arg = np.zeros(best.shape, np.uint8 if len(cands) <= 256 else np.int32)
-    if kind == "f" and np.isnan(out).any():
+    # (a NaN read only by the overhang's windows takes the exact path too: same results, slower)
+    if kind == "f" and np.isnan(head).any():
         _max_windows_nan(cands, head, arg[:span])
-        out = np.ascontiguousarray(best.reshape(layout)[crop])
     else:
         # the first position equal to the max, as ne0 * (1 + ne1 * (1 + ... ne[kk-2])) with ne_k
         # "position k is not the max": plain unmasked ufuncs, three per position
@@ -173,7 +172,7 @@ def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple, need_arg: bool) -> 
             np.not_equal(cand, head, out=ne)
             arg_head += 1
             np.multiply(arg_head, ne, out=arg_head)
-    return out, np.ascontiguousarray(arg.reshape(layout)[crop])
+    return np.ascontiguousarray(best.reshape(layout)[crop]), np.ascontiguousarray(arg.reshape(layout)[crop])
 
 
 def _max_windows_nan(cands: list, best: np.ndarray, arg: np.ndarray) -> None:
