@@ -1,21 +1,17 @@
-"""Benchmark tooling, not part of dyngrad: dyngrad's convolution and linear-layer products routed
-through Intel MKL's ``cblas_sgemm`` / ``cblas_dgemm`` (by ctypes) instead of NumPy's OpenBLAS, so
-that run.py's ``bounds`` rows can show how much of a gap to PyTorch (whose products are MKL's and
-oneDNN's) is the BLAS library rather than dyngrad's own code. Needs the ``mkl`` wheel
-(``pip install mkl``, ~230 MB); dyngrad itself uses NumPy's BLAS only."""
+"""Benchmark tooling, not part of dyngrad: ``matmul`` with its products done by Intel MKL's
+``cblas_sgemm`` / ``cblas_dgemm`` (by ctypes) instead of NumPy's OpenBLAS. ``references`` routes
+dyngrad's convolution and linear-layer products through it, so that run.py's ``bounds`` rows can
+show how much of a gap to PyTorch (whose products are MKL's and oneDNN's) is the BLAS library
+rather than dyngrad's own code. Needs the ``mkl`` wheel (``pip install mkl``, ~230 MB); dyngrad
+itself uses NumPy's BLAS only."""
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import importlib
 import importlib.metadata
-from collections.abc import Iterator
 
 import numpy as np
 
-# the modules whose ``np.matmul`` calls are dyngrad's convolution and linear-layer GEMMs
-ROUTED_MODULES = ("dyngrad.ops.conv", "dyngrad.ops.linalg")
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _GEMMS: dict = {}  # dtype -> the cblas function, once loaded
 
@@ -87,26 +83,3 @@ def matmul(a, b, out=None, **kwargs):
         if not _gemm_2d(a[i], b[i], out[i]):
             np.matmul(a[i], b[i], out=out[i])
     return out
-
-
-class _NumpyWithMklMatmul:
-    """Stands in for NumPy in the routed modules: ``matmul`` is the one above, every other name
-    is NumPy's."""
-
-    matmul = staticmethod(matmul)
-
-    def __getattr__(self, name: str):
-        return getattr(np, name)
-
-
-@contextlib.contextmanager
-def routed() -> Iterator[None]:
-    """dyngrad's convolution and linear-layer products go through MKL inside the block."""
-    modules = [importlib.import_module(name) for name in ROUTED_MODULES]
-    for module in modules:
-        module.np = _NumpyWithMklMatmul()
-    try:
-        yield
-    finally:
-        for module in modules:
-            module.np = np

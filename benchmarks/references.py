@@ -12,7 +12,10 @@ costs with as little framework as possible, timed against PyTorch like every oth
 # ruff: noqa: N803, N806 - ``L`` is the library (dyngrad or torch), as in workloads.py
 from __future__ import annotations
 
+import contextlib
+import importlib
 import time
+from collections.abc import Iterator
 
 import minitape
 import mkl_gemm
@@ -107,53 +110,64 @@ def make_resnet_convs(L) -> Batch:
     return looped(step)
 
 
-class _TimedMatmul:
-    """Stands in for NumPy inside dyngrad's convolution kernels: their ``matmul`` calls are timed,
-    every other name passes through to NumPy."""
+class _NumpyWithMatmul:
+    """Stands in for NumPy in a dyngrad kernel module: ``matmul`` is the function given, every
+    other name is NumPy's."""
 
-    def __init__(self):
-        self.seconds = 0.0
+    def __init__(self, matmul):
+        self.matmul = matmul
 
     def __getattr__(self, name: str):
         return getattr(np, name)
 
-    def matmul(self, *args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return np.matmul(*args, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - t0
+
+@contextlib.contextmanager
+def _kernels_matmul(matmul, modules: tuple) -> Iterator[None]:
+    """Inside the block, the ``np.matmul`` calls of the dyngrad ``modules`` (names) call ``matmul``;
+    each module gets its own ``np`` back after."""
+    loaded = [importlib.import_module(name) for name in modules]
+    saved = [module.np for module in loaded]
+    for module in loaded:
+        module.np = _NumpyWithMatmul(matmul)
+    try:
+        yield
+    finally:
+        for module, own in zip(loaded, saved):
+            module.np = own
 
 
 def make_conv_gemm_time(dyngrad) -> Batch:
     """``make_resnet_convs(dyngrad)``, reporting only the seconds spent in its kernels' GEMMs
     (``np.matmul`` in ``dyngrad.ops.conv``, timed where they run: on column blocks the kernel has
     just written, as in a real step): the BLAS part of dyngrad's convolutions."""
-    from dyngrad.ops import conv as kernels
-
     run = make_resnet_convs(dyngrad)
 
     def batch(n: int) -> float:
-        timed = _TimedMatmul()
-        kernels.np = timed
-        try:
+        seconds = [0.0]
+
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return np.matmul(*args, **kwargs)
+            finally:
+                seconds[0] += time.perf_counter() - t0
+
+        with _kernels_matmul(timed, ("dyngrad.ops.conv",)):
             run(n)
-        finally:
-            kernels.np = np
-        return timed.seconds
+        return seconds[0]
 
     return batch
 
 
 def make_resnet_mkl(dyngrad) -> Batch | None:
     """``make_resnet(dyngrad)`` with the products of its convolutions and linear layer done by MKL
-    (``mkl_gemm.routed``); None when the ``mkl`` wheel is not installed."""
+    (``mkl_gemm.matmul``); None when the ``mkl`` wheel is not installed."""
     if not mkl_gemm.load():
         return None
     run = make_resnet(dyngrad)
 
     def batch(n: int) -> float:
-        with mkl_gemm.routed():
+        with _kernels_matmul(mkl_gemm.matmul, ("dyngrad.ops.conv", "dyngrad.ops.linalg")):
             return run(n)
 
     return batch
