@@ -230,19 +230,42 @@ def _apply_for(cls):
     view = cls.is_view
     save_output = cls.save_output
     fast = cls.__dict__.get("no_grad_ufunc")
-    binary = getattr(fast, "nin", 1) == 2
+    nin = getattr(fast, "nin", 1)
 
     def apply(*args, **kwargs):
         # the hottest function of the library: kept flat on purpose
         edges = None
         if not grad_mode.enabled:
-            if fast is not None and not kwargs:
-                out = _no_grad_arrays(fast, args, binary)
-                if out is not None:
-                    t = _new(Tensor)
-                    t._data = out
-                    t._base = None
-                    return t
+            # ``fast`` on the arrays of float operands of one dtype (a Python float or int second
+            # operand counts as one): no node, no forward. Anything else (other dtypes, operands
+            # that don't broadcast) falls through to the op's forward, its promotions and errors.
+            if fast is not None and len(args) == nin and not kwargs and isinstance(args[0], Tensor):
+                d = args[0]._data
+                dt = d.dtype
+                if dt is _FLOAT32 or dt.kind == "f":
+                    out = None
+                    if nin == 1:
+                        out = fast(d)
+                    else:
+                        y = args[1]
+                        if isinstance(y, Tensor):
+                            y = y._data
+                            if y.dtype is not dt:
+                                y = None
+                        elif type(y) is float or type(y) is int:
+                            y = np.array(y, dt)  # as _operands makes it: the bits of NumPy's weak scalar
+                        else:
+                            y = None
+                        if y is not None:
+                            try:
+                                out = fast(d, y)
+                            except ValueError:
+                                pass
+                    if out is not None:
+                        t = _new(Tensor)
+                        t._data = out if type(out) is np.ndarray else np.asarray(out)
+                        t._base = None
+                        return t
         else:
             # one pass: ``edges`` is made when the first input that needs a gradient is met (most
             # calls outside training record nothing); it doubles as needs_input_grad
@@ -299,35 +322,6 @@ def _apply_for(cls):
 
     apply.__qualname__ = f"{cls.__qualname__}.apply"
     return apply
-
-
-def _no_grad_arrays(fast, args: tuple, binary: bool) -> np.ndarray | None:
-    """``fast`` (an Op's ``no_grad_ufunc``) on the operands' arrays, or None when they are not
-    float tensors of one dtype (a Python float or int second operand counts as one) or do not
-    broadcast: the op's forward then runs, with its own promotions and errors."""
-    if len(args) != 1 + binary or not isinstance(args[0], Tensor):
-        return None
-    d = args[0]._data
-    dt = d.dtype
-    if dt.kind != "f":
-        return None
-    if not binary:
-        out = fast(d)
-    else:
-        y = args[1]
-        if isinstance(y, Tensor):
-            y = y._data
-            if y.dtype is not dt:
-                return None
-        elif type(y) is float or type(y) is int:
-            y = np.array(y, dt)  # as _operands makes it: the same bits as NumPy's weak scalar
-        else:
-            return None
-        try:
-            out = fast(d, y)
-        except ValueError:  # operands that don't broadcast: the forward says so in PyTorch's words
-            return None
-    return out if type(out) is np.ndarray else np.asarray(out)
 
 
 def _make_view(t: Tensor, src: Tensor) -> None:
