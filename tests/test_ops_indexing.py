@@ -206,6 +206,80 @@ def test_repeated_index_gradient_accumulates():
     np.testing.assert_array_equal(a.grad.numpy(), [[3, 3], [0, 0], [1, 1]])
 
 
+
+def _index_patterns(rng, n):
+    """Index vectors for add_rows_at: no repeats, repeats in several rounds, a heavy head (Zipf),
+    one index only, negative indices that alias positive ones, and a 2-D index."""
+    zipf = np.minimum(rng.zipf(1.5, 300) - 1, n - 1)
+    unique = rng.permutation(n)[:40]
+    rounds = np.concatenate([unique, unique[:20], unique[:3], unique[:20][::-1]])  # rounds of 40, 20, ...
+    aliased = np.concatenate([rng.integers(0, n, 50), rng.integers(-n, 0, 50), np.array([-1, n - 1, -1])])
+    return [unique, rounds, zipf, np.full(30, 7), aliased, rounds.reshape(-1, 1)[:80].reshape(8, 10)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_add_rows_at_is_add_at_bit_for_bit(dtype):
+    from dyngrad.ops._util import add_rows_at
+
+    rng = np.random.default_rng(0)
+    n = 64
+    for idx in _index_patterns(rng, n):
+        for row_shape in [(96,), (4, 32), (3,)]:  # (3,): rows too short for the rounds
+            target = (rng.standard_normal((n, *row_shape)) * 100).astype(dtype)
+            rows = (rng.standard_normal(idx.shape + row_shape) * 100).astype(dtype)
+            for r in (rows, rows[(0,) * idx.ndim]):  # full rows, and one row broadcast to all
+                expected = target.copy()
+                np.add.at(expected, idx, r)
+                got = target.copy()
+                add_rows_at(got, idx, r)
+                np.testing.assert_array_equal(got, expected, err_msg=f"{idx.shape} {row_shape}")
+    # into a view whose first axis is not the memory's first (index_add along dim 1)
+    base = rng.standard_normal((5, n, 80)).astype(dtype)
+    idx = _index_patterns(rng, n)[1]
+    rows = rng.standard_normal((idx.size, 5, 80)).astype(dtype)
+    expected, got = base.copy(), base.copy()
+    np.add.at(np.moveaxis(expected, 1, 0), idx, rows)
+    add_rows_at(np.moveaxis(got, 1, 0), idx, rows)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_add_rows_at_mixed_dtypes_cast_as_add_at():
+    from dyngrad.ops._util import add_rows_at
+
+    idx = np.arange(40) % 20
+    target = np.arange(20 * 70).reshape(20, 70) - 700
+    rows = np.full((40, 70), -0.5)  # int target, float rows: add.at truncates each sum
+    expected, got = target.copy(), target.copy()
+    np.add.at(expected, idx, rows)
+    add_rows_at(got, idx, rows)
+    np.testing.assert_array_equal(got, expected)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_many_repeated_rows_match_torch(dtype):
+    """Gradients of embedding, index_select and getitem, and index_add's values, with indices
+    repeated over several rounds (add_rows_at's fancy-index path), against PyTorch's."""
+    rng = np.random.default_rng(1)
+    idx = np.concatenate([rng.permutation(100)[:50], rng.integers(0, 100, 60), np.full(20, 3)])
+    w = rng.standard_normal((100, 72)).astype(dtype)
+    g = rng.standard_normal((idx.size, 72)).astype(dtype)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    lookups = {
+        "embedding": lambda L, w, i: L.nn.functional.embedding(i, w),
+        "index_select": lambda L, w, i: L.index_select(w, 0, i),
+        "getitem": lambda L, w, i: w[i],
+    }
+    for name, lookup in lookups.items():
+        grads = []
+        for L in (dyngrad, torch):
+            wt = L.tensor(w, requires_grad=True)
+            lookup(L, wt, L.tensor(idx)).backward(L.tensor(g))
+            grads.append(wt.grad.numpy())
+        np.testing.assert_allclose(grads[0], grads[1], err_msg=name, **tol)
+    sums = [L.tensor(np.zeros_like(w)).index_add(0, L.tensor(idx), L.tensor(g)).numpy() for L in (dyngrad, torch)]
+    np.testing.assert_allclose(sums[0], sums[1], **tol)
+
 # --- setitem ------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 from .. import dtypes
 from .._numpy import np
@@ -127,3 +128,47 @@ def out_variant(fn):
         return result if out is None else write_out(result, out, with_out.__name__)
 
     return with_out
+
+
+def add_rows_at(target: np.ndarray, idx: np.ndarray, rows) -> None:
+    """``np.add.at(target, idx, rows)``: ``target[idx[i]] += rows[i]`` for each i in turn, repeated
+    indices adding up, with the additions into each row in the same order (so the same bits).
+
+    NumPy's add.at walks wide rows one index at a time (~6 ns per element). Here the k-th
+    occurrences of the indices are added by one fancy-index update per k (within one k no index
+    repeats) while such a round has at least _ROUND_ROWS rows; the rarer repeats left go through
+    add.at. Rows of few elements stay with add.at, which is fast there."""
+    if (idx.size < _ROUND_ROWS or target.ndim < 2 or math.prod(target.shape[1:]) < _ROUND_WIDTH
+            or getattr(rows, "dtype", None) != target.dtype):  # add.at's own casting for mixed dtypes
+        np.add.at(target, idx, rows)
+        return
+    n = target.shape[0]
+    rows = np.broadcast_to(rows, idx.shape + target.shape[1:]).reshape((idx.size,) + target.shape[1:])
+    idx = idx.reshape(-1)
+    if idx.min() < 0:  # -1 and n - 1 are one row: make them one index
+        idx = np.where(idx < 0, idx + n, idx)
+    order = np.argsort(idx, kind="stable")  # stable: each index's occurrences keep their order
+    s = idx[order]
+    first = np.empty(s.size, bool)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    if starts.size < _ROUND_ROWS:  # few distinct indices: not even one round
+        np.add.at(target, idx, rows)
+        return
+    rank = np.arange(s.size) - np.repeat(starts, np.diff(np.append(starts, s.size)))
+    by_rank = order[np.argsort(rank, kind="stable")]  # occurrence 0 of every index, then 1, ...
+    done = 0
+    for count in np.bincount(rank).tolist():
+        if count < _ROUND_ROWS:
+            break
+        take = by_rank[done:done + count]
+        target[idx[take]] += rows[take]
+        done += count
+    if done < s.size:
+        rest = by_rank[done:]
+        np.add.at(target, idx[rest], rows[rest])
+
+
+_ROUND_ROWS = 16  # rows per fancy-index round at least (fewer: add.at's per-row loop is as fast)
+_ROUND_WIDTH = 64  # elements per row at least

@@ -40,7 +40,7 @@ import warnings
 
 from .._numpy import np
 from ..autograd.function import Op, apply_inplace
-from ._util import Tensor, _wrap, shape_str
+from ._util import Tensor, _wrap, add_rows_at, shape_str
 
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
 _FULL = slice(None)
@@ -238,12 +238,12 @@ def _accumulate(target: np.ndarray, key: _Key, v) -> None:
         return
     d, idx = fast
     if d == 0:
-        np.add.at(target, idx, v)
+        add_rows_at(target, idx, v)
         return
     # add.at's fast path wants the index on the first axis
     v = np.broadcast_to(v, target.shape[:d] + idx.shape + target.shape[d + 1 :])
     src = np.moveaxis(v, tuple(range(d, d + idx.ndim)), tuple(range(idx.ndim)))
-    np.add.at(np.moveaxis(target, d, 0), idx, src)
+    add_rows_at(np.moveaxis(target, d, 0), idx, src)
 
 
 def _region_shape(target_shape: tuple, adv: tuple) -> tuple:

@@ -23,7 +23,7 @@ import warnings
 from .._numpy import np
 from ..autograd.function import Op
 from ..random import bernoulli_
-from ._util import Tensor, _wrap, norm_dim, shape_str
+from ._util import Tensor, _wrap, add_rows_at, norm_dim, shape_str
 from .comparison import clamp_min
 from .moments import norm
 from .reduction import sum
@@ -190,7 +190,7 @@ class EmbeddingRowsAdd(Op):
         self.indices = indices
         r = rows._data
         out = np.zeros((num,) + r.shape[indices.ndim:], r.dtype)
-        np.add.at(out, indices.reshape(-1), r.reshape((-1,) + r.shape[indices.ndim:]))
+        add_rows_at(out, indices.reshape(-1), r.reshape((-1,) + r.shape[indices.ndim:]))
         return out
 
     def backward(self, g):

@@ -28,7 +28,7 @@ __all__ = [
 
 from .._numpy import np
 from ..autograd.function import Op, apply_inplace
-from ._util import Tensor, _wrap, norm_dim, out_variant, shape_str
+from ._util import Tensor, _wrap, add_rows_at, norm_dim, out_variant, shape_str
 from .indexing import _INDEX_DTYPES, Index, ViewScatter, _Key
 
 _INT64 = (np.dtype(np.int64),)
@@ -277,7 +277,7 @@ class IndexAdd(Op):
         out = x._data.copy()
         s = src._data if alpha == 1 else src._data * alpha
         o1 = out.reshape(_shape1(out.shape))
-        np.add.at(np.moveaxis(o1, dim, 0), index, np.moveaxis(s.reshape(_shape1(s.shape)), dim, 0))
+        add_rows_at(np.moveaxis(o1, dim, 0), index, np.moveaxis(s.reshape(_shape1(s.shape)), dim, 0))
         return out
 
     def backward(self, g):
