@@ -206,7 +206,6 @@ def test_repeated_index_gradient_accumulates():
     np.testing.assert_array_equal(a.grad.numpy(), [[3, 3], [0, 0], [1, 1]])
 
 
-
 def _index_patterns(rng, n):
     """Index vectors for add_rows_at: no repeats, repeats in several rounds, a heavy head (Zipf),
     one index only, negative indices that alias positive ones, and a 2-D index."""
