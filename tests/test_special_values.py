@@ -106,3 +106,46 @@ def test_atan2_at_the_origin_and_on_the_axes_like_torch():
     for ours, theirs in zip(*results):
         np.testing.assert_array_equal(ours, theirs)
         assert (np.signbit(ours) == np.signbit(theirs)).all()
+
+
+def _special_rows(n_cols: int) -> np.ndarray:
+    """Rows with NaN, +-inf, all -inf, and ordinary values, for the softmax family."""
+    rows = np.random.default_rng(0).standard_normal((8, n_cols))
+    rows[0, 1] = np.nan
+    rows[1, 0] = np.inf
+    rows[2, :] = -np.inf
+    rows[3, 2] = -np.inf
+    rows[4, 0], rows[4, 1] = np.inf, np.nan
+    rows[5, :] = np.nan
+    rows[6, 3] = np.inf
+    rows[6, 4] = np.inf
+    return rows
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n_cols", [5, 40000])  # 8 x 40000: the row-block path
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "cross_entropy"])
+def test_softmax_family_on_nan_and_inf_rows_matches_torch(name, n_cols, dtype):
+    data = _special_rows(n_cols)
+    results = []
+    for L in (dyngrad, torch):
+        x = L.tensor(data, dtype=getattr(L, dtype), requires_grad=True)
+        if name == "cross_entropy":
+            y = L.nn.functional.cross_entropy(x, L.tensor([0, 1, 2, 3, 4, 0, 3, 2]), reduction="none")
+        else:
+            y = getattr(L.nn.functional, name)(x, 1)
+        y.backward(L.ones_like(y))
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    # float32 sums of 40000 terms differ in the last bits with the order of summation
+    tol = dict(rtol=1e-5, atol=1e-4) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, equal_nan=True, **tol)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_family_on_special_1d_inputs_matches_torch(name):
+    for row in _special_rows(5):
+        ours, theirs = (getattr(L.nn.functional, name)(L.tensor(row), 0).numpy() for L in (dyngrad, torch))
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12, equal_nan=True, err_msg=str(row))

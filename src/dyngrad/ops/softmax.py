@@ -59,7 +59,10 @@ def _softmax_input(input: Tensor, dim, dtype, op: str) -> tuple:
     return x, norm_dim(int(dim), x._data.ndim, op) if x._data.ndim else ()
 
 
-_max_reduce = np.maximum.reduce  # the ufunc methods skip np.max / np.sum's Python wrappers
+_max_reduce = np.fmax.reduce  # the ufunc methods skip np.max / np.sum's Python wrappers
+# fmax, not maximum: a NaN in a row then leaves its max finite, but the exp and the sum of that
+# row are NaN all the same, so every result is; and on short rows fmax's reduction is faster
+# (256 rows of 256: 20 against 27 us; 64 rows of 10: 3.0 against 3.9)
 _add_reduce = np.add.reduce
 _BLOCK = 1 << 17  # elements of a block of rows: 512 KiB in float32, well inside an L2 cache
 _BLOCKS_FROM = 2 * _BLOCK  # smaller arrays run whole
