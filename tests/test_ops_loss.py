@@ -168,6 +168,10 @@ def test_cross_entropy_target_out_of_range_names_index_and_classes():
         loss.cross_entropy(x, dyngrad.tensor([1, 2, -5, 3]))
     with pytest.raises(IndexError, match="nll_loss: target 10 is out of bounds for 10 classes"):
         loss.nll_loss(x, dyngrad.tensor([1, 10, 0, 3]))
+    with pytest.raises(IndexError, match="cross_entropy: target 10 is out of bounds for 10 classes"):
+        loss.cross_entropy(x, dyngrad.tensor([1, 10, 0, 3]))  # one past the last class
+    with pytest.raises(IndexError, match="cross_entropy: target -1 is out of bounds for 10 classes"):
+        loss.cross_entropy(x, dyngrad.tensor([1, -1, 0, 3]), ignore_index=5)
     assert x.grad is None
 
 
@@ -261,6 +265,37 @@ def test_cross_entropy_backward_twice_with_retain_graph(weighted):
     p[np.arange(5), t.numpy()] -= 1
     wt = w.numpy()[t.numpy()] if weighted else np.ones(5)
     np.testing.assert_allclose(first, p * wt[:, None] / wt.sum(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("shape, dim", [((64, 10), 1), ((1000, 3), 1), ((5, 70, 10), -1), ((300, 32), 1),
+                                        ((40000, 10), 1), ((64, 10), 0)])
+def test_softmaxes_over_short_rows_take_the_transposed_max_to_the_same_bits(shape, dim, monkeypatch):
+    """Many short rows: the row max is reduced on the transposed copy (40000 x 10 also by
+    blocks of rows, the max written into each block's share); softmax, log_softmax and
+    cross-entropy come out bit for bit as with NumPy's reduction along the rows."""
+    from dyngrad.ops import softmax as sm
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 4).astype(np.float32)
+    x[1, ...] = -np.inf
+    x[2, ..., 1] = np.nan
+    x[4, ..., 2] = np.inf
+    target = rng.integers(0, shape[1], shape[:1] + shape[2:])
+
+    def run():
+        t = dyngrad.tensor(x, requires_grad=True)
+        out = [dyngrad.softmax(t, dim).detach().numpy(), dyngrad.log_softmax(t, dim).detach().numpy()]
+        if dim == 1 and len(shape) == 2:
+            loss_ = dyngrad.nn.functional.cross_entropy(t, dyngrad.tensor(target), reduction="none")
+            loss_.sum().backward()
+            out += [loss_.detach().numpy(), t.grad.numpy()]
+        return out
+
+    transposed = run()
+    monkeypatch.setattr(sm, "_SHORT_ROW", 0)
+    along_rows = run()
+    for a, b in zip(transposed, along_rows):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("shape, dim", [((700, 1000), 1), ((40, 30, 400), -1), ((30, 200, 7, 11), 1)])

@@ -108,9 +108,10 @@ def test_atan2_at_the_origin_and_on_the_axes_like_torch():
         assert (np.signbit(ours) == np.signbit(theirs)).all()
 
 
-def _special_rows(n_cols: int) -> np.ndarray:
-    """Rows with NaN, +-inf, all -inf, and ordinary values, for the softmax family."""
-    rows = np.random.default_rng(0).standard_normal((8, n_cols))
+def _special_rows(n_cols: int, n_rows: int = 8) -> np.ndarray:
+    """Rows with NaN, +-inf, all -inf (the first eight), and ordinary values, for the softmax
+    family."""
+    rows = np.random.default_rng(0).standard_normal((n_rows, n_cols))
     rows[0, 1] = np.nan
     rows[1, 0] = np.inf
     rows[2, :] = -np.inf
@@ -124,15 +125,17 @@ def _special_rows(n_cols: int) -> np.ndarray:
 
 @needs_torch
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("n_cols", [5, 40000])  # 8 x 40000: the row-block path
+# 80 x 5: short rows (softmax._row_max's transposed reduction); 8 x 40000: the row-block path
+@pytest.mark.parametrize("n_rows, n_cols", [(8, 5), (80, 5), (8, 40000)])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "cross_entropy"])
-def test_softmax_family_on_nan_and_inf_rows_matches_torch(name, n_cols, dtype):
-    data = _special_rows(n_cols)
+def test_softmax_family_on_nan_and_inf_rows_matches_torch(name, n_rows, n_cols, dtype):
+    data = _special_rows(n_cols, n_rows)
+    targets = [0, 1, 2, 3, 4, 0, 3, 2] + [1] * (n_rows - 8)
     results = []
     for L in (dyngrad, torch):
         x = L.tensor(data, dtype=getattr(L, dtype), requires_grad=True)
         if name == "cross_entropy":
-            y = L.nn.functional.cross_entropy(x, L.tensor([0, 1, 2, 3, 4, 0, 3, 2]), reduction="none")
+            y = L.nn.functional.cross_entropy(x, L.tensor(targets), reduction="none")
         else:
             y = getattr(L.nn.functional, name)(x, 1)
         y.backward(L.ones_like(y))

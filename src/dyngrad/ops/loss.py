@@ -279,10 +279,11 @@ def _class_targets(input: Tensor, target: Tensor, weight, ignore_index: int, op:
             f"of shape: {shape_str(weight._data.shape)}"
         )
     t = t.astype(np.int64, copy=False)
-    if unweighted_ok and weight is None and t.size:
-        lo, hi = t.min(), t.max()
-        if 0 <= lo and hi < c and not lo <= ignore_index <= hi:
-            return t, None, c  # every target a class of its own, none ignored: weight 1 everywhere
+    if unweighted_ok and weight is None and t.size and not 0 <= ignore_index < c:
+        # every target a class (viewed unsigned, a negative one is past any c: one reduction),
+        # so none is ignored: weight 1 everywhere
+        if np.maximum.reduce(t.view(np.uint64), axis=None) < c:
+            return t, None, c
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= c))
     if bad.any():
