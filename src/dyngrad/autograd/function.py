@@ -242,25 +242,19 @@ def _apply_for(cls):
             if fast is not None and len(args) == nin and not kwargs and isinstance(args[0], Tensor):
                 d = args[0]._data
                 dt = d.dtype
-                if dt is _FLOAT32 or dt.kind == "f":
-                    out = None
-                    if nin == 1:
-                        out = fast(d)
+                y = args[-1]  # a unary op's: its input, not used
+                if nin == 2:
+                    if isinstance(y, Tensor):
+                        y = y._data if y._data.dtype is dt else None
+                    elif type(y) is float or type(y) is int:
+                        y = np.array(y, dt)  # as _operands makes it: the bits of NumPy's weak scalar
                     else:
-                        y = args[1]
-                        if isinstance(y, Tensor):
-                            y = y._data
-                            if y.dtype is not dt:
-                                y = None
-                        elif type(y) is float or type(y) is int:
-                            y = np.array(y, dt)  # as _operands makes it: the bits of NumPy's weak scalar
-                        else:
-                            y = None
-                        if y is not None:
-                            try:
-                                out = fast(d, y)
-                            except ValueError:
-                                pass
+                        y = None
+                if y is not None and (dt is _FLOAT32 or dt.kind == "f"):
+                    try:
+                        out = fast(d) if nin == 1 else fast(d, y)
+                    except ValueError:
+                        out = None
                     if out is not None:
                         t = _new(Tensor)
                         t._data = out if type(out) is np.ndarray else np.asarray(out)
