@@ -153,6 +153,9 @@ def add_rows_at(target: np.ndarray, idx: np.ndarray, rows) -> None:
     first[0] = True
     np.not_equal(s[1:], s[:-1], out=first[1:])
     starts = np.flatnonzero(first)
+    if starts.size == s.size:  # no repeats: one round, in any order
+        target[idx] += rows
+        return
     if starts.size < _ROUND_ROWS:  # few distinct indices: not even one round
         np.add.at(target, idx, rows)
         return

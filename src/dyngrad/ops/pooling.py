@@ -156,9 +156,8 @@ def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple, need_arg: bool) -> 
         np.maximum(cands[0], cands[1], out=head)
         for cand in cands[2:]:
             np.maximum(head, cand, out=head)  # unmasked ufuncs: several times faster than masked writes
-    crop = (slice(None), slice(None), slice(0, out_hw[0]), slice(0, out_hw[1]))
     if not need_arg:
-        return np.ascontiguousarray(best.reshape(layout)[crop]), None
+        return _outputs_of(best, layout, out_hw), None
     arg = np.zeros(best.shape, np.uint8 if len(cands) <= 256 else np.int32)
     # (a NaN read only by the overhang's windows takes the exact path too: same results, slower)
     if kind == "f" and np.isnan(head).any():
@@ -172,7 +171,12 @@ def _max_windows(x4: np.ndarray, geom: _Geom, out_hw: tuple, need_arg: bool) -> 
             np.not_equal(cand, head, out=ne)
             arg_head += 1
             np.multiply(arg_head, ne, out=arg_head)
-    return np.ascontiguousarray(best.reshape(layout)[crop]), np.ascontiguousarray(arg.reshape(layout)[crop])
+    return _outputs_of(best, layout, out_hw), _outputs_of(arg, layout, out_hw)
+
+
+def _outputs_of(flat: np.ndarray, layout: tuple, out_hw: tuple) -> np.ndarray:
+    """The real outputs (N, C, Ho, Wo) of values laid out over ``_phase_planes``'s (N, C, Hq, Wq)."""
+    return np.ascontiguousarray(flat.reshape(layout)[:, :, :out_hw[0], :out_hw[1]])
 
 
 def _max_windows_nan(cands: list, best: np.ndarray, arg: np.ndarray) -> None:

@@ -59,10 +59,11 @@ def _softmax_input(input: Tensor, dim, dtype, op: str) -> tuple:
     return x, norm_dim(int(dim), x._data.ndim, op) if x._data.ndim else ()
 
 
-_max_reduce = np.fmax.reduce  # the ufunc methods skip np.max / np.sum's Python wrappers
-# fmax, not maximum: a NaN in a row then leaves its max finite, but the exp and the sum of that
-# row are NaN all the same, so every result is; and on short rows fmax's reduction is faster
-# (256 rows of 256: 20 against 27 us; 64 rows of 10: 3.0 against 3.9)
+# the ufunc methods skip np.max / np.sum's Python wrappers. fmax, not maximum: a NaN in a row then
+# leaves its max finite, but the exp and the sum of that row are NaN all the same, so every result
+# is; and on short rows fmax's reduction is faster (256 x 256: 20 against 27 us; 64 x 10: 3.0
+# against 3.9)
+_max_reduce = np.fmax.reduce
 _add_reduce = np.add.reduce
 _BLOCK = 1 << 17  # elements of a block of rows: 512 KiB in float32, well inside an L2 cache
 _BLOCKS_FROM = 2 * _BLOCK  # smaller arrays run whole
@@ -89,8 +90,8 @@ def _row_max(d: np.ndarray, dim: int, out: np.ndarray | None = None) -> np.ndarr
     the transposed copy is reduced over its first axis instead (64 x 10: 3.0 -> 1.3 us; 10000 x
     10: 365 -> 42 us; 32 entries: 1.9-2.3x). A max is exact, so the values are the same."""
     c = d.shape[-1] if d.ndim else 0
-    if (dim != -1 and dim != d.ndim - 1) or d.ndim < 2 or not 0 < c <= _SHORT_ROW or d.size < 64 * c or (
-            not d.flags.c_contiguous):
+    many_short_rows = 0 < c <= _SHORT_ROW and d.size >= 64 * c
+    if not (many_short_rows and d.ndim > 1 and dim in (-1, d.ndim - 1) and d.flags.c_contiguous):
         return _max_reduce(d, dim, None, out, True)
     m = _max_reduce(d.reshape(-1, c).T.copy(), 0).reshape(d.shape[:-1] + (1,))
     if out is None:
