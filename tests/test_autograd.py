@@ -560,6 +560,51 @@ def test_nodes_made_unrecorded_read_all_false_needs_input_grad():
     assert type(Node.needs_input_grad).__module__ == "builtins"
 
 
+def test_generated_apply_takes_forwards_parameters():
+    """An Op's ``apply`` is generated with its forward's parameters: the same names, defaults and
+    keyword-only settings; one edge per positional parameter (the inputs), none for settings."""
+    import inspect
+
+    from dyngrad.autograd.function import Op
+
+    class Scale(Op):
+        def forward(self, x, w=None, *, k=2.0, shift=0.0):
+            self.k = k
+            return x._data * k + (w._data if w is not None else 0.0) + shift
+
+        def backward(self, g):
+            return g * self.k, g
+
+    params = list(inspect.signature(Scale.forward).parameters.values())[1:]
+    assert list(inspect.signature(Scale.apply).parameters.values()) == params
+    x, w = leaf([1.0, 2.0]), leaf([10.0, 20.0])
+    assert Scale.apply(x).tolist() == [2.0, 4.0]
+    y = Scale.apply(x=x, w=w, k=3.0, shift=1.0)
+    assert y.tolist() == [14.0, 27.0]
+    assert len(y.grad_fn.next_functions) == 2 and len(Scale.apply(x).grad_fn.next_functions) == 2
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0] and w.grad.tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError, match="positional"):
+        Scale.apply(x, w, 3.0)  # a setting is keyword-only, as on forward
+    assert "def apply(x, w, *, k, shift):" in inspect.getsource(Scale.apply)  # for tracebacks too
+    with pytest.raises(TypeError, match=r"\['_edges'\] are reserved"):
+        type("Clash", (Op,), {"forward": lambda self, x, _edges: x._data})
+
+
+def test_no_grad_ufunc_path_only_with_settings_at_their_defaults():
+    """Under no_grad ``Add.apply`` runs np.add alone; ``alpha`` other than its default goes to
+    forward (a settings-blind fast path would drop it)."""
+    a, b = dyngrad.tensor([1.0, 2.0]), dyngrad.tensor([10.0, 20.0])
+    from dyngrad.ops.elementwise import Add, Sub
+
+    with dyngrad.no_grad():
+        assert Add.apply(a, b, alpha=2).tolist() == [21.0, 42.0]
+        assert Sub.apply(a, b, alpha=0.5).tolist() == [-4.0, -8.0]
+        assert Add.apply(a, b, alpha=1).tolist() == [11.0, 22.0]
+        out = np.zeros(2, np.float32)
+        assert Add.apply(a, b, out=out).tolist() == [11.0, 22.0] and out.tolist() == [11.0, 22.0]
+
+
 def test_a_leaf_view_keeps_its_base_once_in_a_graph():
     """A leaf's first use in a graph stores its attributes on it (Tensor._edge): a view that is a
     leaf must keep its base and version counter."""

@@ -3,6 +3,8 @@ Tensors (so a backward is itself differentiable). ``Function`` is the user-facin
 
 from __future__ import annotations
 
+import inspect
+import linecache
 import types
 from typing import Any
 
@@ -193,15 +195,16 @@ _HOT_METHODS = ("save_for_backward", "_arrays", "_grads", "saved_tensors", "outp
 
 
 class Op(Node):
-    """Base of the primitives. Subclasses define ``forward(self, *inputs, **params)``, which reads
-    input arrays as ``x._data`` and returns an ndarray (or a tuple of them), and
+    """Base of the primitives. Subclasses define ``forward(self, <inputs>, *, <settings>)``, which
+    reads input arrays as ``x._data`` and returns an ndarray (or a tuple of them), and
     ``backward(self, *grad_outputs)`` written with dyngrad ops, returning one gradient (or None)
-    per positional input. Non-tensor settings go in keyword arguments.
+    per positional input. Positional parameters are the inputs (tensors or numbers; each gets an
+    edge); settings (dims, flags, index arrays) are keyword-only.
 
-    ``cls.apply(*inputs, **params)`` runs the op and records it (see ``_apply_for``)."""
+    ``cls.apply``, with forward's parameters, runs the op and records it (see ``_apply_for``)."""
 
     is_view = False  # forward returns a view of input 0: the output shares its version counter
-    _pads_settings = True  # positional settings (dims, flags) after the tensors get no gradient
+    _pads_settings = True  # positional inputs after those backward returns gradients for get None
     # The function (a ufunc, or one taking and giving arrays) that IS the op's forward when nothing
     # is recorded, for float tensor operands of one dtype (a Python float or int as a binary op's
     # second operand): ``apply`` then calls it on the arrays and makes no node. Read from the
@@ -214,8 +217,8 @@ class Op(Node):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "apply" not in cls.__dict__:
-            cls.apply = staticmethod(_own_copy(_apply_for(cls)))
+        if "apply" not in cls.__dict__ and hasattr(cls, "forward"):
+            cls.apply = staticmethod(_apply_for(cls))
         for name in _HOT_METHODS:
             member = getattr(cls, name, None)
             if isinstance(member, property):
@@ -224,98 +227,186 @@ class Op(Node):
                 setattr(cls, name, _own_copy(member))
 
 
+# ``apply`` is generated per Op class from the text below, with the parameters of the class's
+# ``forward``: a call with fixed parameters costs CPython 3.11 no argument tuple or dict, and the
+# input block written out once per positional parameter no loop (together ~0.2-0.3 us of a
+# ~1.5 us recorded op; ``inspect.getsource(Mul.apply)`` shows one). ``{inputs}`` is one ``_INPUT``
+# block per positional parameter (or a loop over a ``*args`` parameter), then ``_NO_GRAD`` for an
+# op with a ``no_grad_ufunc``; ``{tail}`` is ``_TAIL``, or for a view op a call of ``_outputs``.
+_APPLY = """\
+def apply({params}):
+    _edges = None
+    if grad_mode.enabled:
+{inputs}\
+    _node = cls()
+    _node.needs_input_grad = NO_GRAD if _edges is None else _edges
+    _out = _node.forward({args})
+{tail}"""
+
+# one positional input: its edge is made when it needs a gradient (most calls outside training
+# record nothing); the list of edges doubles as needs_input_grad
+_INPUT = """\
+        if isinstance({x}, Tensor):
+            if {x}._base is not None and {x}._vc[0] != {x}._view_ver:
+                {x}._sync_view()  # its base was written in place since: it may need grad now
+            if {x}._requires_grad:
+                if _edges is None:
+                    _edges = [None] * {count}
+                _fn = {x}.grad_fn
+                _edges[{i}] = (_fn, {x}._output_nr) if _fn is not None else {x}._acc_edge or {x}._edge()
+"""
+
+# ``fast`` (the class's no_grad_ufunc) on the arrays of float operands of one dtype (a Python
+# float or int second operand counts as one): no node, no forward. Anything else (other dtypes,
+# operands that don't broadcast) falls through to the op's forward, its promotions and errors.
+_NO_GRAD = """\
+    elif isinstance({x}, Tensor){settings_unset}:
+        _d = {x}._data
+        _dt = _d.dtype
+{second}        if {second_ok}(_dt is _FLOAT32 or _dt.kind == "f"):
+            try:
+                _out = fast({operands})
+            except ValueError:
+                _out = None
+            if _out is not None:
+                _t = _new(Tensor)
+                _t._data = _out if type(_out) is np.ndarray else np.asarray(_out)
+                _t._base = None
+                return _t
+"""
+
+# a binary op's second operand: its array when it has the first one's dtype; a Python float or
+# int made a 0-d array of that dtype, as ``_operands`` makes it (the bits of NumPy's weak scalar)
+_SECOND = """\
+        if isinstance({y}, Tensor):
+            _y = {y}._data if {y}._data.dtype is _dt else None
+        elif type({y}) is float or type({y}) is int:
+            _y = np.array({y}, _dt)
+        else:
+            _y = None
+"""
+
+# one ndarray output, not a view (dtypes are singletons: ``is`` first)
+_TAIL = """\
+    if type(_out) is not np.ndarray:
+        return _outputs(_node, _out, _edges, None)
+    _t = _new(Tensor)
+    _t._data = _out
+    _t._base = None  # read whenever the tensor is an op's input: on the instance, that read is fast
+    if _edges is not None and (_out.dtype is _FLOAT32 or _out.dtype.kind == "f"):
+        _node._edges = _edges
+        _t._requires_grad = True
+        _t.grad_fn = _node
+        _t._output_nr = 0
+{save_output}\
+    return _t
+"""
+
+_SAVE_OUTPUT = """\
+        _node._out = _out
+        _node._out_vc = _t._vc = [0]
+        _node._out_ver = 0
+"""
+
+
+_CO_VARARGS, _CO_VARKEYWORDS = inspect.CO_VARARGS, inspect.CO_VARKEYWORDS
+# names the generated code uses: a forward parameter may not take one of them
+_RESERVED = {"cls", "fast", "Tensor", "grad_mode", "NO_GRAD", "np", "_new", "_FLOAT32", "_outputs"}
+_compiled: dict = {}  # generated source -> the code of its function (many ops share a signature)
+
+
 def _apply_for(cls):
-    """The ``apply`` of the Op class ``cls``: a closure over the class and its flags (read once,
-    when the class is made), so that a call costs no bound method and no class attribute lookup."""
-    view = cls.is_view
-    save_output = cls.save_output
+    """The ``apply`` of the Op class ``cls``, generated from ``_APPLY`` with the parameters of
+    ``cls.forward`` (their names and defaults: keyword calls work as on forward). Positional
+    parameters are the inputs, whose edges the node records (one per positional parameter; a
+    ``*args`` parameter gives one per argument); keyword-only ones are settings. The class and its
+    flags are read once, here."""
+    forward = cls.forward
+    co = forward.__code__
+    names = co.co_varnames
+    inputs = list(names[1:co.co_argcount])  # without self
+    settings = list(names[co.co_argcount:co.co_argcount + co.co_kwonlyargcount])
+    rest = iter(names[co.co_argcount + co.co_kwonlyargcount:])
+    varargs = next(rest) if co.co_flags & _CO_VARARGS else None
+    varkw = next(rest) if co.co_flags & _CO_VARKEYWORDS else None
+    clash = [n for n in inputs + settings + [varargs, varkw] if n in _RESERVED or str(n).startswith("_")]
+    if clash:
+        raise TypeError(f"{cls.__name__}.forward: parameter names {clash} are reserved for the generated apply")
+    kwdefaults = forward.__kwdefaults__ or {}
+
+    params = inputs + ([f"*{varargs}"] if varargs else ["*"] if settings else []) + settings
+    args = inputs + ([f"*{varargs}"] if varargs else []) + [f"{n}={n}" for n in settings]
+    if varkw:
+        params.append(f"**{varkw}")
+        args.append(f"**{varkw}")
+    if varargs:
+        input_blocks = (f"        for _i, _x in enumerate({varargs}):\n"
+                        + _indent(_INPUT.format(x="_x", i="_i", count=f"len({varargs})")))
+    else:
+        input_blocks = "".join(_INPUT.format(x=x, i=i, count=len(inputs)) for i, x in enumerate(inputs))
     fast = cls.__dict__.get("no_grad_ufunc")
-    nin = getattr(fast, "nin", 1)
+    no_grad = ""
+    # the ufunc is the whole forward only with the settings at their defaults (the same objects)
+    if (fast is not None and not varargs and len(inputs) == getattr(fast, "nin", 1)
+            and all(n in kwdefaults for n in settings)):
+        unset = "".join(f" and {n} is _default_{n}" for n in settings) + (f" and not {varkw}" if varkw else "")
+        binary = len(inputs) == 2
+        no_grad = _NO_GRAD.format(x=inputs[0], settings_unset=unset, second=_SECOND.format(y=inputs[1]) if binary else "",
+                                  second_ok="_y is not None and " if binary else "",
+                                  operands="_d, _y" if binary else "_d")
+    if cls.is_view:
+        tail = f"    return _outputs(_node, _out, _edges, {inputs[0]})\n"
+    else:
+        tail = _TAIL.format(save_output=_SAVE_OUTPUT if cls.save_output else "")
+    source = _APPLY.format(params=", ".join(params), inputs=input_blocks + no_grad or "        pass\n",
+                           args=", ".join(args), tail=tail)
 
-    def apply(*args, **kwargs):
-        # the hottest function of the library: kept flat on purpose
-        edges = None
-        if not grad_mode.enabled:
-            # ``fast`` on the arrays of float operands of one dtype (a Python float or int second
-            # operand counts as one): no node, no forward. Anything else (other dtypes, operands
-            # that don't broadcast) falls through to the op's forward, its promotions and errors.
-            if fast is not None and len(args) == nin and not kwargs and isinstance(args[0], Tensor):
-                d = args[0]._data
-                dt = d.dtype
-                y = args[-1]  # a unary op's: its input, not used
-                if nin == 2:
-                    if isinstance(y, Tensor):
-                        y = y._data if y._data.dtype is dt else None
-                    elif type(y) is float or type(y) is int:
-                        y = np.array(y, dt)  # as _operands makes it: the bits of NumPy's weak scalar
-                    else:
-                        y = None
-                if y is not None and (dt is _FLOAT32 or dt.kind == "f"):
-                    try:
-                        out = fast(d) if nin == 1 else fast(d, y)
-                    except ValueError:
-                        out = None
-                    if out is not None:
-                        t = _new(Tensor)
-                        t._data = out if type(out) is np.ndarray else np.asarray(out)
-                        t._base = None
-                        return t
-        else:
-            # one pass: ``edges`` is made when the first input that needs a gradient is met (most
-            # calls outside training record nothing); it doubles as needs_input_grad
-            i = 0
-            for a in args:
-                if isinstance(a, Tensor):
-                    if a._base is not None and a._vc[0] != a._view_ver:
-                        a._sync_view()  # its base was written in place since: it may need grad now
-                    if a._requires_grad:
-                        if edges is None:
-                            edges = [None] * len(args)
-                        fn = a.grad_fn
-                        if fn is not None:
-                            edges[i] = (fn, a._output_nr)
-                        else:  # a leaf: its edge is made once
-                            edges[i] = a._acc_edge or a._edge()
-                i += 1
-        node = cls()
-        node.needs_input_grad = NO_GRAD if edges is None else edges
-        # the arguments spelled out where they can be: CPython 3.11 specialises such a call, not a
-        # call with *args (~35 ns per op)
-        if kwargs:
-            out = node.forward(*args, **kwargs)
-        elif len(args) == 2:
-            out = node.forward(args[0], args[1])
-        elif len(args) == 1:
-            out = node.forward(args[0])
-        else:
-            out = node.forward(*args)
-        if type(out) is not np.ndarray:
-            if type(out) is tuple:
-                return _wrap_outputs(node, out, edges, args)
-            out = np.asarray(out)
-        t = _new(Tensor)
-        t._data = out
-        if view:
-            _make_view(t, args[0])
-        else:
-            t._base = None  # read whenever t is an op's input: on the instance, that read is fast
-        if edges is not None and (out.dtype is _FLOAT32 or out.dtype.kind == "f"):  # (dtypes are singletons)
-            node._edges = edges
-            t._requires_grad = True
-            t.grad_fn = node
-            t._output_nr = 0
-            if save_output:
-                node._out = out
-                if view:
-                    node._out_vc = t._vc
-                    node._out_ver = t._vc[0]
-                else:
-                    node._out_vc = t._vc = [0]
-                    node._out_ver = 0
-        return t
-
+    code = _compiled.get(source)
+    if code is None:
+        filename = f"<dyngrad generated apply #{len(_compiled)}>"
+        scratch: dict = {}
+        exec(compile(source, filename, "exec"), scratch)
+        code = _compiled[source] = scratch["apply"].__code__
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # for tracebacks
+    namespace = {"cls": cls, "fast": fast, "Tensor": Tensor, "grad_mode": grad_mode, "NO_GRAD": NO_GRAD, "np": np,
+                 "_new": _new, "_FLOAT32": _FLOAT32, "_outputs": _outputs}
+    namespace.update((f"_default_{n}", v) for n, v in kwdefaults.items())
+    # a code object of its own per class: CPython keeps its attribute caches there (see _own_copy)
+    apply = types.FunctionType(code.replace(co_qualname=f"{cls.__qualname__}.apply"), namespace, "apply",
+                               forward.__defaults__)
+    apply.__kwdefaults__ = forward.__kwdefaults__
     apply.__qualname__ = f"{cls.__qualname__}.apply"
+    apply.__doc__ = f"Run {cls.__name__} on its inputs and record it when one needs a gradient."
     return apply
+
+
+def _indent(text: str) -> str:
+    return "".join("    " + line if line.strip() else line for line in text.splitlines(True))
+
+
+def _outputs(node: Node, out, edges: list | None, view_of: Tensor | None):
+    """What the generated ``apply`` leaves to this: several outputs, a view of input ``view_of``
+    (None for an op that is not a view), or a result that is not an ndarray."""
+    if type(out) is tuple:
+        return _wrap_outputs(node, out, edges, view_of)
+    t = _new(Tensor)
+    t._data = out if type(out) is np.ndarray else np.asarray(out)
+    if view_of is not None:
+        _make_view(t, view_of)
+    else:
+        t._base = None
+    if edges is not None and t._data.dtype.kind == "f":
+        node._edges = edges
+        t._requires_grad = True
+        t.grad_fn = node
+        t._output_nr = 0
+        if node.save_output:
+            if t._vc is None:
+                t._vc = [0]
+            node._out = t._data
+            node._out_vc = t._vc
+            node._out_ver = t._vc[0]
+    return t
 
 
 def _make_view(t: Tensor, src: Tensor) -> None:
@@ -328,9 +419,8 @@ def _make_view(t: Tensor, src: Tensor) -> None:
         t._view_meta = meta
 
 
-def _wrap_outputs(node: Node, outs: tuple, edges: list | None, args: tuple) -> tuple:
+def _wrap_outputs(node: Node, outs: tuple, edges: list | None, view_of: Tensor | None) -> tuple:
     node._n_out = len(outs)
-    view_of = args[0] if type(node).is_view else None
     results = []
     for i, o in enumerate(outs):
         t = _new(Tensor)

@@ -26,7 +26,7 @@ class Cumsum(Op):
 
     stateless = True
 
-    def forward(self, x, dim=0, reverse=False):
+    def forward(self, x, *, dim=0, reverse=False):
         d = x._data
         self.dim, self.reverse = dim, reverse
         if d.ndim == 0:
@@ -46,7 +46,7 @@ def _reverse_cumsum(g: Tensor, dim: int) -> Tensor:
 class Cumprod(Op):
     save_output = True
 
-    def forward(self, x, dim=0):
+    def forward(self, x, *, dim=0):
         d = x._data
         self.dim = dim
         self.save_for_backward(x)

@@ -46,7 +46,7 @@ class MaskedGrad(Op):
     ``g`` and its own adjoint: its backward is the same op, which keeps double backward in
     dyngrad ops."""
 
-    def forward(self, g, mask):
+    def forward(self, g, *, mask):
         self.mask = mask
         out = np.multiply(g._data, mask)
         if not np.isfinite(np.add.reduce(out, axis=None)):
@@ -218,7 +218,7 @@ class Add(_Binary):
     alpha = 1
     writes_into = True
 
-    def forward(self, a, b, alpha=1, out=None):
+    def forward(self, a, b, *, alpha=1, out=None):
         xa, xb = self._arrays(a, b, "add")
         if alpha != 1 and self.needs_input_grad:
             self.alpha = alpha
@@ -239,7 +239,7 @@ class Sub(_Binary):
     alpha = 1
     writes_into = True
 
-    def forward(self, a, b, alpha=1, out=None):
+    def forward(self, a, b, *, alpha=1, out=None):
         xa, xb = self._arrays(a, b, "sub")
         if alpha != 1 and self.needs_input_grad:
             self.alpha = alpha
@@ -365,7 +365,7 @@ def _int_zero_check(xb, op: str) -> None:
 class DivRounded(_Binary):
     """``a / b`` rounded toward zero ('trunc') or down ('floor'); the gradients are zero."""
 
-    def forward(self, a, b, mode):
+    def forward(self, a, b, *, mode):
         _no_bool_pair(a, b, "div_floor" if mode == "floor" else "div_trunc")
         xa, xb = self._arrays(a, b, "div")
         try:
@@ -390,7 +390,7 @@ class DivRounded(_Binary):
 
 class FloorDivide(DivRounded):
     def forward(self, a, b):
-        return DivRounded.forward(self, a, b, "floor")
+        return DivRounded.forward(self, a, b, mode="floor")
 
     def backward(self, g):
         raise RuntimeError("derivative for floor_divide is not implemented")
@@ -503,7 +503,7 @@ class _Addc(Op):
 
     divide = False
 
-    def forward(self, x, t1, t2, value=1):
+    def forward(self, x, t1, t2, *, value=1):
         d, d1, d2 = x._data, t1._data, t2._data
         rt = d.dtype
         if not (rt == d1.dtype == d2.dtype):

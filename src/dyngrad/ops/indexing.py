@@ -282,7 +282,7 @@ class ViewScatter(Op):
 
     stateless = True
 
-    def forward(self, g, key, shape):
+    def forward(self, g, *, key, shape):
         self.key = key
         out = np.zeros(shape, g._data.dtype)
         out[key] = g._data
@@ -295,7 +295,7 @@ class ViewScatter(Op):
 class Index(Op):
     """Advanced indexing (index arrays, masks): a copy."""
 
-    def forward(self, x, key):
+    def forward(self, x, *, key):
         self.key = key
         self.shape = x._data.shape
         d = x._data
@@ -311,7 +311,7 @@ class IndexAccumulate(Op):
     """Zeros of ``shape`` with the input added at the key, repeated indices adding up (the
     adjoint of Index)."""
 
-    def forward(self, g, key, shape):
+    def forward(self, g, *, key, shape):
         self.key = key
         out = np.zeros(shape, g._data.dtype)
         _accumulate(out[key.basic] if key.basic is not None else out, key, g._data)
@@ -342,7 +342,7 @@ class IndexPut(Op):
     """``x`` with ``x[key] = value`` (or ``+= value`` when accumulating); ``inplace`` writes
     into x's own memory (only through apply_inplace, which versions it)."""
 
-    def forward(self, x, value, key, accumulate=False, inplace=False):
+    def forward(self, x, value, *, key, accumulate=False, inplace=False):
         self.key = key
         self.accumulate = accumulate
         is_tensor = isinstance(value, Tensor)

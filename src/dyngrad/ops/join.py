@@ -351,7 +351,7 @@ class Split(Op):
     stateless = True
     is_view = True
 
-    def forward(self, x, dim, sizes):
+    def forward(self, x, *, dim, sizes):
         d = x._data
         self.shape = d.shape
         self.dtype = d.dtype

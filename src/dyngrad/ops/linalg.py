@@ -305,7 +305,7 @@ class AddMatMul(Op):
 
     opname = "addmm"
 
-    def forward(self, input, m1, m2, beta=1, alpha=1):
+    def forward(self, input, m1, m2, *, beta=1, alpha=1):
         self.save_for_backward(m1, m2)
         self.beta, self.alpha, self.ishape = beta, alpha, input._data.shape
         out = _matmul_arrays(m1._data, m2._data, self.opname)

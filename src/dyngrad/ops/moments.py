@@ -49,7 +49,7 @@ def _correction(dim, unbiased, correction, op: str):
 class Var(Op):
     """The variance with ``correction``: squared deviations summed over ``N - correction``."""
 
-    def forward(self, x, dims=(), keepdim=False, correction=1, op="var"):
+    def forward(self, x, *, dims=(), keepdim=False, correction=1, op="var"):
         d = x._data
         self.shape = d.shape
         self.dims = dims
@@ -80,8 +80,8 @@ class Std(Var):
 
     save_output = True
 
-    def forward(self, x, dims=(), keepdim=False, correction=1, op="std"):
-        return np.sqrt(Var.forward(self, x, dims, keepdim, correction, op))
+    def forward(self, x, *, dims=(), keepdim=False, correction=1, op="std"):
+        return np.sqrt(Var.forward(self, x, dims=dims, keepdim=keepdim, correction=correction, op=op))
 
     def backward(self, g):
         grad_var = Var.backward(self, g)
@@ -130,7 +130,7 @@ class AbsPow(Op):
     derivatives (``zero_at_zero``) the value at x = 0 is taken as 0, so kinks and poles at 0 give
     a 0 gradient as in PyTorch rather than NaN."""
 
-    def forward(self, x, q=1.0, signed=False, zero_at_zero=False):
+    def forward(self, x, *, q=1.0, signed=False, zero_at_zero=False):
         d = x._data
         self.q, self.signed = q, signed
         self.save_for_backward(x)
@@ -161,7 +161,7 @@ class Norm2(Op):
 
     save_output = True
 
-    def forward(self, x, dims=(), keepdim=False):
+    def forward(self, x, *, dims=(), keepdim=False):
         d = x._data
         self.shape = d.shape
         self.dims = dims
@@ -187,7 +187,7 @@ class NormZero(Op):
 
     stateless = True
 
-    def forward(self, x, dims=(), keepdim=False):
+    def forward(self, x, *, dims=(), keepdim=False):
         self.shape = x._data.shape
         return np.count_nonzero(x._data, axis=dims, keepdims=keepdim).astype(x._data.dtype)
 

@@ -37,7 +37,7 @@ def _int_power(xa, xb):
 class PowScalar(Op):
     """``x ** p`` for a number ``p``."""
 
-    def forward(self, x, exponent):
+    def forward(self, x, *, exponent):
         d = x._data
         p = exponent.item() if isinstance(exponent, np.generic) else exponent
         if not isinstance(p, (int, float)):
@@ -77,7 +77,7 @@ class ScaledMul(Op):
     """``g * (x * c)`` for a number ``c`` as one primitive (``x ** 2``'s backward), in that
     operation order. Linear in each tensor: its backward is the same op."""
 
-    def forward(self, g, x, c):
+    def forward(self, g, x, *, c):
         gd = g._data
         if self.needs_input_grad:
             self.c = c

@@ -168,7 +168,7 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
 class Sum(Op):
     stateless = True
 
-    def forward(self, x, dims=(), keepdim=False):
+    def forward(self, x, *, dims=(), keepdim=False):
         d = x._data
         self.shape = d.shape
         self.dims = dims
@@ -195,7 +195,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 class Mean(Op):
     stateless = True
 
-    def forward(self, x, dims=(), keepdim=False):
+    def forward(self, x, *, dims=(), keepdim=False):
         d = x._data
         self.shape = d.shape
         self.dims = dims
@@ -235,7 +235,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 class Prod(Op):
     save_output = True
 
-    def forward(self, x, dims=(), keepdim=False):
+    def forward(self, x, *, dims=(), keepdim=False):
         d = x._data
         self.shape = d.shape
         self.dims = dims
@@ -323,7 +323,7 @@ class _Extreme(Op):
 
     reduce = staticmethod(np.max)
 
-    def forward(self, x, dims=(), keepdim=False, op="amax"):
+    def forward(self, x, *, dims=(), keepdim=False, op="amax"):
         d = x._data
         _check_nonempty(d, dims, op)
         self.shape = d.shape
@@ -364,7 +364,7 @@ class _ExtremeDim(Op):
     whole gradient)."""
 
 
-    def forward(self, x, dim=0, keepdim=False, op="max"):
+    def forward(self, x, *, dim=0, keepdim=False, op="max"):
         d = x._data
         shape = self.shape = d.shape
         self.keepdim = keepdim
@@ -400,7 +400,7 @@ class PickSpread(Op):
 
     stateless = True
 
-    def forward(self, g, idx, dim, shape):
+    def forward(self, g, *, idx, dim, shape):
         self.idx, self.dim = idx, dim
         out = np.zeros(shape, g._data.dtype)
         np.put_along_axis(out, idx, g._data, dim)
@@ -418,7 +418,7 @@ class Pick(Op):
 
     stateless = True
 
-    def forward(self, h, idx, dim):
+    def forward(self, h, *, idx, dim):
         d = h._data
         self.idx, self.dim, self.shape = idx, dim, d.shape
         return np.take_along_axis(d, idx, dim)

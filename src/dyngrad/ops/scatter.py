@@ -92,7 +92,7 @@ def _pad_to(t: Tensor, shape: tuple) -> Tensor:
 
 
 class Gather(Op):
-    def forward(self, x, index, dim):
+    def forward(self, x, *, index, dim):
         self.index = index
         self.dim = dim
         self.shape = x._data.shape
@@ -108,7 +108,7 @@ class Gather(Op):
 
 
 class ScatterAdd(Op):
-    def forward(self, x, src, index, dim):
+    def forward(self, x, src, *, index, dim):
         self.index = index
         self.dim = dim
         self.src_shape = src._data.shape
@@ -127,7 +127,7 @@ class Scatter(Op):
     """``x`` with ``src`` (a tensor or a number) written at ``index`` along ``dim``; ``reduce``
     'add'/'multiply' combines instead (no gradient, as in PyTorch)."""
 
-    def forward(self, x, src, index, dim, reduce=None):
+    def forward(self, x, src, *, index, dim, reduce=None):
         self.index = index
         self.dim = dim
         self.reduce = reduce
@@ -269,7 +269,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 class IndexAdd(Op):
-    def forward(self, x, src, index, dim, alpha=1):
+    def forward(self, x, src, *, index, dim, alpha=1):
         self.index = index
         self.dim = dim
         self.alpha = alpha
@@ -334,7 +334,7 @@ def index_add_(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=
 
 
 class IndexFill(Op):
-    def forward(self, x, value, index, dim):
+    def forward(self, x, value, *, index, dim):
         self.index = index
         self.dim = dim
         if isinstance(value, Tensor):
@@ -392,7 +392,7 @@ def index_fill_(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 
 class MaskedFill(Op):
-    def forward(self, x, value, mask):
+    def forward(self, x, value, *, mask):
         self.mask = mask
         xd = x._data
         self.shape = xd.shape
@@ -488,7 +488,7 @@ class Tri(Op):
 
     stateless = True
 
-    def forward(self, x, diagonal, upper):
+    def forward(self, x, *, diagonal, upper):
         self.diagonal = diagonal
         self.upper = upper
         return (np.triu if upper else np.tril)(x._data, diagonal)

@@ -26,7 +26,7 @@ def _shift(d: np.ndarray, dims) -> np.ndarray:
 class LogSumExp(Op):
     save_output = True
 
-    def forward(self, x, dims=(), keepdim=False):
+    def forward(self, x, *, dims=(), keepdim=False):
         d = float_array(x)
         self.shape = d.shape
         self.dims = dims
@@ -157,7 +157,7 @@ def _log_softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
 class Softmax(Op):
     save_output = True
 
-    def forward(self, x, dim=-1):
+    def forward(self, x, *, dim=-1):
         d = x._data
         self.dim = dim
         if not d.size:
@@ -176,7 +176,7 @@ class SoftmaxBackward(Op):
     Its own gradients (double backward): to ``g`` the same formula with the incoming gradient;
     to ``y``: ``h * (g - sum(g * y)) - sum(h * y) * g``."""
 
-    def forward(self, g, y, dim):
+    def forward(self, g, y, *, dim):
         gd, yd = g._data, y._data
         self.dim = dim
         self.save_for_backward(g, y)
@@ -196,7 +196,7 @@ class SoftmaxBackward(Op):
 class LogSoftmax(Op):
     save_output = True
 
-    def forward(self, x, dim=-1):
+    def forward(self, x, *, dim=-1):
         d = x._data
         self.dim = dim
         if not d.size:
@@ -215,7 +215,7 @@ class LogSoftmaxBackward(Op):
     Its own gradients (double backward): to ``g``: ``h - sum(h * exp(y))``; to ``y``:
     ``-h * exp(y) * sum(g)``."""
 
-    def forward(self, g, y, dim):
+    def forward(self, g, y, *, dim):
         gd = g._data
         self.dim = dim
         self.save_for_backward(g, y)

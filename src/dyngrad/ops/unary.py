@@ -354,7 +354,7 @@ class Relu(Op):
     save_output = True
     writes_into = True
 
-    def forward(self, x, out=None):
+    def forward(self, x, *, out=None):
         d = x._data
         if d.dtype.kind == "b":
             raise RuntimeError("relu: Boolean inputs not supported for relu")
@@ -425,7 +425,7 @@ class Sign(_ZeroGrad):
 class Round(_ZeroGrad):
     name_ = "round"
 
-    def forward(self, x, decimals=0):
+    def forward(self, x, *, decimals=0):
         d = x._data
         _not_for(x, "round", "b" if decimals == 0 else "biu")
         if d.dtype.kind != "f":

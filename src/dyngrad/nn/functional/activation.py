@@ -137,7 +137,7 @@ class Elu(Op):
 class Gelu(Op):
     """``x * Phi(x)`` with the normal CDF ``Phi`` (or its tanh approximation)."""
 
-    def forward(self, x, approximate):
+    def forward(self, x, *, approximate):
         d, dt = _opmath_data(x, "gelu")
         self.save_for_backward(x)
         self.approximate = approximate
