@@ -221,8 +221,11 @@ def run_backward(
                 if g is not None:
                     b = state[1]
                     if b is None:
-                        b = state[1] = [None] * child._n_out
-                        b[nr] = g
+                        if child._n_out == 1:
+                            state[1] = [g]
+                        else:
+                            b = state[1] = [None] * child._n_out
+                            b[nr] = g
                     elif b[nr] is None:
                         b[nr] = g
                     else:

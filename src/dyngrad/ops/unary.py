@@ -40,6 +40,11 @@ def _one(dtype: np.dtype) -> np.ndarray:
     return one
 
 
+def _new_array(r) -> np.ndarray:
+    """A ufunc's new result as an array to write into: NumPy gives a scalar for 0-dim operands."""
+    return r if type(r) is np.ndarray else np.array(r)
+
+
 def _sigmoid_array(d: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-d))`` in one buffer; exp's overflow for very negative d gives 0, as it
     should. Positional ``out``: cheaper than the keyword on small arrays."""
@@ -260,9 +265,9 @@ class TanhGrad(Op):
         gd, yd = g._data, y._data
         if self.needs_input_grad:
             self.save_for_backward(g, y)
-        t = np.multiply(yd, yd, out=np.empty(yd.shape, yd.dtype))  # an array even for 0-dim
-        np.subtract(1, t, out=t)
-        return np.multiply(t, gd, out=t if t.shape == gd.shape and t.dtype == gd.dtype else None)
+        t = _new_array(np.multiply(yd, yd))
+        np.subtract(_one(t.dtype), t, t)  # positional out, a 0-d one: cheapest on small arrays
+        return np.multiply(t, gd, t if t.shape == gd.shape and t.dtype == gd.dtype else None)
 
     def backward(self, gg):
         g, y = self.saved_tensors
@@ -291,10 +296,9 @@ class SigmoidGrad(Op):
         gd, yd = g._data, y._data
         if self.needs_input_grad:
             self.save_for_backward(g, y)
-        t = np.subtract(_one(yd.dtype), yd, out=np.empty(yd.shape, yd.dtype))  # an array even for 0-dim
-        t = np.multiply(gd, t, out=t if t.shape == gd.shape and t.dtype == gd.dtype else None)
-        t *= yd
-        return t
+        t = _new_array(np.subtract(_one(yd.dtype), yd))
+        t = np.multiply(gd, t, t if t.shape == gd.shape and t.dtype == gd.dtype else None)
+        return np.multiply(t, yd, t)
 
     def backward(self, gg):
         g, y = self.saved_tensors
