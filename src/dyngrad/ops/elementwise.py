@@ -263,13 +263,16 @@ class Sub(_Binary):
 class Mul(_Binary):
     no_grad_ufunc = np.multiply
     stateless = False
+    _saved = (None, None)  # what a product with a number saves: nothing (the number is kept as ca/cb)
 
     def forward(self, a, b):
         xa, xb = self._arrays(a, b, "mul")
         n = self.needs_input_grad
         if n:  # like PyTorch, save an operand only when the other one needs its gradient
-            self.save_for_backward(b if n[0] and isinstance(b, Tensor) else None,
-                                   a if n[1] and isinstance(a, Tensor) else None)
+            saved_b = b if n[0] and isinstance(b, Tensor) else None
+            saved_a = a if n[1] and isinstance(a, Tensor) else None
+            if saved_b is not None or saved_a is not None:
+                self.save_for_backward(saved_b, saved_a)
         try:
             return xa * xb
         except ValueError:

@@ -39,9 +39,11 @@ class PowScalar(Op):
 
     def forward(self, x, *, exponent):
         d = x._data
-        p = exponent.item() if isinstance(exponent, np.generic) else exponent
-        if not isinstance(p, (int, float)):
-            raise TypeError(f"pow: expected a number or a Tensor as exponent, got {type(p).__name__}")
+        p = exponent
+        if type(p) is not int and type(p) is not float:
+            p = exponent.item() if isinstance(exponent, np.generic) else exponent
+            if not isinstance(p, (int, float)):
+                raise TypeError(f"pow: expected a number or a Tensor as exponent, got {type(p).__name__}")
         if not (d.dtype.kind == "f" and (type(p) is float or type(p) is int)):
             rt = dtypes.result_type(x, p).np
             if rt.kind != "f" and p < 0:

@@ -10,7 +10,7 @@ __all__ = [
 
 from .._numpy import np
 from ..autograd.function import Op
-from ._util import Tensor, float_array, norm_dim, opmath
+from ._util import FLOAT16, Tensor, float_array, norm_dim, opmath
 from .reduction import _cast_input, _dims, _spread, sum
 
 
@@ -134,7 +134,7 @@ def _by_row_blocks(rows, d: np.ndarray, dim: int) -> np.ndarray:
 
 
 def _softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
-    if d.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
+    if d.dtype is FLOAT16:  # in float32, rounded once, as PyTorch's kernel
         return _softmax_array(opmath(d), dim).astype(np.float16)
     if d.ndim == 1:  # NumPy scalars are cheaper operands than the (1,)-shaped kept reductions
         e = d - _max_reduce(d)
@@ -145,7 +145,7 @@ def _softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
 
 
 def _log_softmax_array(d: np.ndarray, dim: int) -> np.ndarray:
-    if d.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
+    if d.dtype is FLOAT16:  # in float32, rounded once, as PyTorch's kernel
         return _log_softmax_array(opmath(d), dim).astype(np.float16)
     if d.ndim == 1:
         shifted = d - _max_reduce(d)

@@ -9,7 +9,7 @@ from .. import dtypes
 from .._numpy import np
 from ..autograd import grad_mode
 from ..autograd.function import Op, apply_inplace
-from ._util import Tensor, _wrap, opmath
+from ._util import FLOAT16, Tensor, _wrap, opmath
 from .elementwise import (
     _broadcast_error,
     _check_inplace_shape,
@@ -48,7 +48,7 @@ def _new_array(r) -> np.ndarray:
 def _sigmoid_array(d: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-d))`` in one buffer; exp's overflow for very negative d gives 0, as it
     should. Positional ``out``: cheaper than the keyword on small arrays."""
-    if d.dtype == np.float16:
+    if d.dtype is FLOAT16:
         return _sigmoid_array(opmath(d)).astype(np.float16)
     if not d.ndim:  # NumPy gives scalars for 0-dim operands, which can't be written into
         return np.reciprocal(np.exp(np.negative(d)) + 1)
