@@ -68,9 +68,11 @@ def _accumulate(buf: list, nr: int, g: Tensor, node: Node, create_graph: bool) -
     accumulates nothing more in this pass."""
     a = buf[nr]
     mark = a._sum_for
-    if mark is not None and mark() is node and a._data.shape == g._data.shape and a._data.dtype == g._data.dtype:
-        np.add(a._data, g._data, out=a._data)
-        return
+    if mark is not None and mark() is node:
+        total, more = a._data, g._data
+        if total.shape == more.shape and total.dtype is more.dtype:  # (dtypes are singletons)
+            np.add(total, more, total)
+            return
     total = buf[nr] = _sum(a, g, create_graph)
     if not create_graph and type(total._data) is np.ndarray:  # 0-d sums come out as NumPy scalars
         total._sum_for = weakref.ref(node)

@@ -119,7 +119,9 @@ class Node:
         vc = self._out_vc
         if vc[0] != self._out_ver:
             raise _version_error(self, None, self._out_ver, vc[0])
-        t = _wrap(out)
+        t = _new(Tensor)  # _wrap, inline on this hot path
+        t._data = out
+        t._base = None
         if grad_mode.enabled:
             t._requires_grad = True
             t.grad_fn = self

@@ -185,14 +185,15 @@ class _Binary(Op):
 
     def _grads(self, ga, gb):
         n = self.needs_input_grad
-        # most gradients already have the input's shape and dtype: no call then
+        # most gradients already have the input's shape and dtype: no call then (a dtype that is
+        # not the same object may still be equal: _unbroadcast compares them properly)
         if not n[0]:
             ga = None
-        elif ga._data.shape != self.sa or ga._data.dtype != self.da:
+        elif ga._data.shape != self.sa or ga._data.dtype is not self.da:
             ga = _unbroadcast(ga, self.sa, self.da)
         if not n[1]:
             gb = None
-        elif gb._data.shape != self.sb or gb._data.dtype != self.db:
+        elif gb._data.shape != self.sb or gb._data.dtype is not self.db:
             gb = _unbroadcast(gb, self.sb, self.db)
         return ga, gb
 
@@ -321,10 +322,10 @@ def _same_float(g: Tensor, x: Tensor, other=None) -> bool:
     """Whether NumPy on these operands gives what the composite dyngrad formula gives: one float
     dtype (``other`` may be a Python number), so no promotion rule can differ."""
     dt = x._data.dtype
-    if g._data.dtype != dt or dt.kind != "f":
+    if g._data.dtype is not dt and g._data.dtype != dt or dt.kind != "f":
         return False
     return other is None or type(other) is float or type(other) is int or (
-        isinstance(other, Tensor) and other._data.dtype == dt)
+        isinstance(other, Tensor) and (other._data.dtype is dt or other._data.dtype == dt))
 
 
 class DivGrad(Op):
