@@ -164,7 +164,7 @@ class _Binary(Op):
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             xa, xb = a._data, b._data
             dt = xa.dtype
-            if dt == xb.dtype and (not floats or dt.kind == "f"):
+            if (dt is xb.dtype or dt == xb.dtype) and (not floats or dt.kind == "f"):
                 if self.needs_input_grad:
                     self.sa, self.da, self.sb, self.db = xa.shape, dt, xb.shape, dt
                 return xa, xb

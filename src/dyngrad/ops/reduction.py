@@ -124,8 +124,10 @@ return_types_median = _return_type("median")
 def _sum_to_array(d: np.ndarray, shape: tuple) -> np.ndarray:
     """The array ``d`` summed down to the broadcast-compatible ``shape``."""
     lead = d.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and d.shape[lead + i] != 1)
-    out = d.sum(axis=axes, keepdims=True) if axes else d
+    kept = tuple(lead + i for i, s in enumerate(shape) if s == 1 and d.shape[lead + i] != 1)
+    if not kept:  # only leading dims to sum away: a new array of ``shape`` (a bias's gradient)
+        return np.add.reduce(d, axis=tuple(range(lead))) if lead else d
+    out = np.add.reduce(d, axis=tuple(range(lead)) + kept, keepdims=True)
     return out.reshape(shape) if lead else out
 
 

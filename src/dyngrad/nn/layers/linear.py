@@ -53,7 +53,8 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
             raise self._input_error(f"expected a Tensor input, got {type(input).__name__}", TypeError)
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
+        shape = input._data.shape  # not input.shape: a Size made per call
+        if not shape or shape[-1] != self.in_features:
             raise self._input_error(
                 f"expected input with {self.in_features} features in its last dimension, got shape "
                 f"{list(input.shape)}"
