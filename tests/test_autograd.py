@@ -77,6 +77,31 @@ def test_backward_on_tensor_without_grad_raises():
         dyngrad.tensor([1.0]).backward()
 
 
+@needs_torch
+@pytest.mark.parametrize("seed_dtype", ["float64", "float16", "int64"])
+def test_a_root_gradient_of_another_dtype_takes_the_outputs(seed_dtype):
+    """As in PyTorch, the gradient given to backward() or grad() is cast to its output's dtype:
+    every formula below the root sees its output's dtype (binary ops of two same-shaped float32
+    tensors then keep no dtype to cast back to)."""
+    values = [[0.5, -1.25, 2.0], [1.5, 0.75, -0.5]]
+    seed = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    grads, seen = [], []
+    for lib in (dyngrad, torch):
+        a = lib.tensor(values, requires_grad=True)
+        b = lib.tensor(values[::-1], requires_grad=True)
+        product = a * b
+        product.register_hook(lambda g: seen.append(str(g.dtype).split(".")[-1]))
+        out = (product + a) / (b - 3.0)
+        out.backward(lib.tensor(seed, dtype=getattr(lib, seed_dtype)), inputs=[a, b])
+        (gb,) = lib.autograd.grad(lib.div(a * b, b, rounding_mode="floor"), [b], lib.tensor(seed, dtype=getattr(lib, seed_dtype)),
+                                  allow_unused=True)
+        grads.append((a.grad, b.grad, gb))
+    assert seen == ["float32", "float32"]  # an intermediate gradient, ours and PyTorch's
+    for ours, theirs in zip(*grads):
+        assert ours.dtype == dyngrad.float32 and str(theirs.dtype) == "torch.float32"
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
 def test_gradient_shape_mismatch_raises():
     x = leaf([1.0, 2.0])
     with pytest.raises(RuntimeError, match="Mismatch in shape"):

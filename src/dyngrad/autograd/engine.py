@@ -269,6 +269,8 @@ def _make_grads(outputs: Sequence[Tensor], grads: Sequence, what: str) -> list[T
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                 f"has a shape of {out.shape}."
             )
+        elif g._data.dtype != out._data.dtype:  # as PyTorch: the output's dtype (formulas rely on it)
+            g = g.to(out.dtype)
         result.append(g)
     return result
 

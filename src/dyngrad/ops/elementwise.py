@@ -157,6 +157,10 @@ class _Binary(Op):
     """Base of broadcasting binary ops: remembers input shapes/dtypes for ``_unbroadcast``."""
 
     stateless = True  # keeps shapes only
+    # the inputs' shapes and dtypes; None when both are the output's (two tensors of one shape and
+    # dtype): their gradients then need neither a sum nor a cast (the engine gives a root's
+    # gradient its output's dtype)
+    sa = da = sb = db = None
 
     def _arrays(self, a, b, op: str, floats: bool = False):
         """``_operands`` (``_float_operands`` with ``floats``) and, while recording, ``_meta``: one
@@ -166,7 +170,9 @@ class _Binary(Op):
             dt = xa.dtype
             if (dt is xb.dtype or dt == xb.dtype) and (not floats or dt.kind == "f"):
                 if self.needs_input_grad:
-                    self.sa, self.da, self.sb, self.db = xa.shape, dt, xb.shape, dt
+                    sa, sb = xa.shape, xb.shape
+                    if sa != sb:
+                        self.sa, self.da, self.sb, self.db = sa, dt, sb, dt
                 return xa, xb
         xa, xb = _float_operands(a, b, op) if floats else _operands(a, b, op)
         if self.needs_input_grad:
@@ -185,6 +191,8 @@ class _Binary(Op):
 
     def _grads(self, ga, gb):
         n = self.needs_input_grad
+        if self.sa is None and self.sb is None:  # both inputs of the output's shape and dtype
+            return ga if n[0] else None, gb if n[1] else None
         # most gradients already have the input's shape and dtype: no call then (a dtype that is
         # not the same object may still be equal: _unbroadcast compares them properly)
         if not n[0]:
@@ -385,8 +393,10 @@ class DivRounded(_Binary):
 
     def backward(self, g):
         n = self.needs_input_grad
-        return (_wrap(np.zeros(self.sa, self.da)) if n[0] else None,
-                _wrap(np.zeros(self.sb, self.db)) if n[1] else None)
+        gd = g._data  # the inputs' shape and dtype when none was kept (see _Binary)
+        sa, da = (gd.shape, gd.dtype) if self.sa is None else (self.sa, self.da)
+        sb, db = (gd.shape, gd.dtype) if self.sb is None else (self.sb, self.db)
+        return _wrap(np.zeros(sa, da)) if n[0] else None, _wrap(np.zeros(sb, db)) if n[1] else None
 
     def name(self) -> str:
         return "DivBackward3"
