@@ -92,21 +92,34 @@ class Node:
         if self.needs_input_grad is NO_GRAD:
             return  # nothing is being recorded
         self._saved = tensors
-        versions = []  # a plain loop: cheaper than a comprehension's frame on this hot path
+        # a tensor without a version counter is at version 0; when all are, no list is kept
+        # (the class default, empty, stands for that)
         for t in tensors:
-            versions.append(0 if t is None or t._vc is None else t._vc[0])
-        self._saved_versions = versions
+            if t is not None and t._vc is not None:
+                versions = []  # a plain loop: cheaper than a comprehension's frame on this hot path
+                for t in tensors:
+                    versions.append(0 if t is None or t._vc is None else t._vc[0])
+                self._saved_versions = versions
+                return
 
     @property
     def saved_tensors(self) -> tuple:
         saved = self._saved
         if saved is _RELEASED:
             raise _freed_error(self)
-        for t, v in zip(saved, self._saved_versions):
-            if t is not None:
-                vc = t._vc
-                if vc is not None and vc[0] != v:
-                    raise _version_error(self, t, v)
+        versions = self._saved_versions
+        if versions:
+            for t, v in zip(saved, versions):
+                if t is not None:
+                    vc = t._vc
+                    if vc is not None and vc[0] != v:
+                        raise _version_error(self, t, v)
+        else:  # all were at version 0
+            for t in saved:
+                if t is not None:
+                    vc = t._vc
+                    if vc is not None and vc[0]:
+                        raise _version_error(self, t, 0)
         return saved
 
     @property
@@ -483,7 +496,8 @@ def apply_inplace(cls, x: Tensor, *args, **kwargs) -> Tensor:
         # the op needs the value before the write: keep a private copy of it
         old._data = old._data.copy()
         old._vc = [0]
-        node._saved_versions = [0 if s is old else v for s, v in zip(node._saved, node._saved_versions)]
+        if node._saved_versions:  # (empty: all at version 0, as the private copy is)
+            node._saved_versions = [0 if s is old else v for s, v in zip(node._saved, node._saved_versions)]
     _write_into(x, y._data, cls)
     x._bump()
     _rebind(x, node)
