@@ -212,9 +212,19 @@ def run_backward(
                     for h in node._post_hooks:
                         h(grads, tuple(buf))
             if not retain_graph and not node.stateless:
-                # drop what backward needed (saved tensors and whatever the op kept on itself);
-                # the graph's shape stays for inspection
-                node.__dict__ = {"_edges": edges, "_n_out": node._n_out, "_flagged": True, "_saved": _RELEASED}
+                # drop what backward needed: saved tensors, the output, the arrays the op kept on
+                # itself (its _release_attrs); the graph's shape stays for inspection. Stores, not
+                # a new __dict__ (~0.5 us a node: CPython 3.11 first makes the instance's inline
+                # attributes a dict), except for a custom Function's ctx, which may hold anything
+                release = node._release_attrs
+                if release is None:
+                    node.__dict__ = {"_edges": edges, "_n_out": node._n_out, "_flagged": True, "_saved": _RELEASED}
+                else:
+                    node._saved = _RELEASED
+                    node._flagged = True
+                    node._out = None
+                    for name in release:
+                        setattr(node, name, None)
             for e, g in zip(edges, grads):
                 if e is None:
                     continue

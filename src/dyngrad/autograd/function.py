@@ -55,6 +55,10 @@ class Node:
     _pads_settings = False  # backward must return exactly one gradient per input
     save_output = False  # an Op whose backward uses its output sets this
     stateless = False  # an Op that keeps nothing for backward: it can run again after release
+    # the attributes besides _saved and _out in which the node keeps arrays or tensors for its
+    # backward: the engine sets them to None once it has run (tests/test_autograd_release.py
+    # checks that no node keeps an array past its backward); None: drop every attribute
+    _release_attrs: tuple | None = ()
     _out = None
 
     def name(self) -> str:
@@ -564,6 +568,8 @@ def _write_into(x: Tensor, out: np.ndarray, cls) -> None:
 
 class FunctionCtx(Node):
     """The ``ctx`` of a custom ``Function``: also its graph node."""
+
+    _release_attrs = None  # whatever backward() set on ctx: the engine drops all of it
 
     def mark_dirty(self, *tensors) -> None:
         self._dirty = tensors

@@ -208,6 +208,8 @@ class Clamp(Op):
     Gradients as PyTorch's: x gets it where ``lo <= x <= hi`` (bounds included), a tensor ``lo``
     where ``x < lo < hi``, a tensor ``hi`` where ``x > hi`` or ``hi < lo`` (then hi wins)."""
 
+    _release_attrs = ("lo", "hi")
+
     def forward(self, x, lo, hi):
         d = x._data
         bounds = [v for v in (lo, hi) if v is not None]
@@ -297,6 +299,9 @@ def clamp_max_(input: Tensor, max) -> Tensor:  # noqa: A002
 class Where(_Binary):
     """``input`` where ``condition`` holds, else ``other``; all three broadcast."""
 
+    stateless = False
+    _release_attrs = ("cond",)
+
     def forward(self, cond, a, b):
         c = cond._data
         if c.dtype != np.bool_:
@@ -339,6 +344,8 @@ def where(condition: Tensor, input=None, other=None) -> Tensor | tuple:
 
 class Lerp(Op):
     """``start + weight * (end - start)``, computed from the nearer end as PyTorch does."""
+
+    _release_attrs = ("w",)
 
     def forward(self, start, end, weight):
         s, e = start._data, end._data

@@ -211,6 +211,8 @@ def _input_grad_wide(g4, wt, geom: _Geom, out: np.ndarray) -> None:
 class Conv(Op):
     """conv(x, w) + b."""
 
+    _release_attrs = ("xp",)
+
     def forward(self, x, w, b=None, *, geom: _Geom, out_hw=None):
         x4 = geom.to4(x._data)
         n = self.needs_input_grad

@@ -46,6 +46,8 @@ class MaskedGrad(Op):
     ``g`` and its own adjoint: its backward is the same op, which keeps double backward in
     dyngrad ops."""
 
+    _release_attrs = ("mask",)
+
     def forward(self, g, *, mask):
         self.mask = mask
         out = np.multiply(g._data, mask)

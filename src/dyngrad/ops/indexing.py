@@ -295,6 +295,8 @@ class ViewScatter(Op):
 class Index(Op):
     """Advanced indexing (index arrays, masks): a copy."""
 
+    _release_attrs = ("key",)
+
     def forward(self, x, *, key):
         self.key = key
         self.shape = x._data.shape
@@ -310,6 +312,8 @@ class Index(Op):
 class IndexAccumulate(Op):
     """Zeros of ``shape`` with the input added at the key, repeated indices adding up (the
     adjoint of Index)."""
+
+    _release_attrs = ("key",)
 
     def forward(self, g, *, key, shape):
         self.key = key
@@ -341,6 +345,8 @@ def getitem(input: Tensor, key) -> Tensor:
 class IndexPut(Op):
     """``x`` with ``x[key] = value`` (or ``+= value`` when accumulating); ``inplace`` writes
     into x's own memory (only through apply_inplace, which versions it)."""
+
+    _release_attrs = ("key",)
 
     def forward(self, x, value, *, key, accumulate=False, inplace=False):
         self.key = key

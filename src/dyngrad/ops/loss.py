@@ -157,6 +157,8 @@ class SoftmaxCrossEntropy(Op):
     target distribution with the class weights, label smoothing and ignored targets folded in,
     so one backward serves every variant: ``dx = g * (softmax(x) * sum_c q - q)``."""
 
+    _release_attrs = ("logp",)
+
     def forward(self, x, q, *, reduction, denom):
         d = x._data
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -192,6 +194,8 @@ class SoftmaxCrossEntropyIndex(Op):
     ``exp(x - max)`` and keeps it with its row sums; the first-order backward is
     ``g * wt * (softmax - onehot)`` in NumPy. A recorded backward (create_graph) uses the
     dyngrad formula of ``SoftmaxCrossEntropy`` so that it can be differentiated again."""
+
+    _release_attrs = ("at", "exp", "sums", "wt")
 
     @staticmethod
     def _exp_rows(d: np.ndarray) -> tuple:

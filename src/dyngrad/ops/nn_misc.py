@@ -169,7 +169,8 @@ class Embedding(Op):
     """``weight[indices]``: rows of the table. The gradient adds each output row's gradient into
     its table row (``EmbeddingRowsAdd``)."""
 
-    stateless = True
+    stateless = False
+    _release_attrs = ("indices", "coef")
 
     def forward(self, weight, *, indices, coef=None):
         self.indices, self.coef, self.num = indices, coef, weight._data.shape[0]
@@ -184,7 +185,8 @@ class Embedding(Op):
 class EmbeddingRowsAdd(Op):
     """A zero table of ``num`` rows with each row of ``rows`` added at its index (repeats add up)."""
 
-    stateless = True
+    stateless = False
+    _release_attrs = ("indices",)
 
     def forward(self, rows, *, indices, num):
         self.indices = indices

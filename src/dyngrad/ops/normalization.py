@@ -56,6 +56,8 @@ class Normalize(Op):
     ``param_shape``: the shape weight and bias are viewed as to broadcast against ``x``;
     ``param_dims``: the dims of ``x`` they broadcast over (their gradients are summed there)."""
 
+    _release_attrs = ("invstd", "mean_arr", "scale")
+
     def forward(self, x, weight=None, bias=None, *, stats, from_input, dims=(), eps=1e-5, param_shape=None,
                 param_dims=()):
         d = x._data

@@ -211,6 +211,8 @@ def _buffer_indices(arg: np.ndarray, geom: _Geom, padded: tuple) -> np.ndarray:
 class MaxPool(Op):
     """Max over windows; keeps the argmax kernel positions for backward."""
 
+    _release_attrs = ("arg",)
+
     def forward(self, x, *, geom: _Geom, out_hw: tuple, return_indices: bool):
         x4 = geom.to4(x._data)
         out, arg = _max_windows(x4, geom, out_hw, bool(self.needs_input_grad) or return_indices)
@@ -229,6 +231,8 @@ class MaxPool(Op):
 
 class MaxPoolScatter(Op):
     """Gradient of max pooling: each output's gradient goes to its window's argmax."""
+
+    _release_attrs = ("arg",)
 
     def forward(self, g, *, geom: _Geom, arg: np.ndarray, shape4: tuple):
         g4 = geom.to4(g._data)
@@ -262,6 +266,8 @@ class MaxPoolScatter(Op):
 
 class MaxPoolGather(Op):
     """The adjoint of ``MaxPoolScatter``: reads each window's argmax entry of ``h``."""
+
+    _release_attrs = ("arg",)
 
     def forward(self, h, *, geom: _Geom, arg: np.ndarray):
         h4 = geom.to4(h._data)
@@ -299,7 +305,8 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 class AvgPool(Op):
     """Window sums divided by ``divisor`` (a scalar or a per-output-position array)."""
 
-    stateless = True
+    stateless = False
+    _release_attrs = ("divisor",)
 
     def forward(self, x, *, geom: _Geom, out_hw: tuple, divisor):
         x4 = geom.to4(x._data)
@@ -473,6 +480,8 @@ def _adaptive_max_windows(x4: np.ndarray, out: tuple) -> tuple:
 
 
 class AdaptiveMaxPool(Op):
+    _release_attrs = ("idx",)
+
     def forward(self, x, *, geom: _Geom, out_hw: tuple, return_indices: bool):
         x4 = geom.to4(x._data)
         out, idx = _adaptive_max_windows(x4, out_hw)
@@ -492,6 +501,8 @@ class AdaptiveMaxPool(Op):
 class PlaneScatter(Op):
     """Adds each entry of g (N, C, Ho, Wo) at its flat index in its (H, W) plane."""
 
+    _release_attrs = ("idx",)
+
     def forward(self, g, *, geom: _Geom, idx: np.ndarray, shape4: tuple):
         g4 = geom.to4(g._data)
         self.geom, self.idx, self.shape4 = geom, idx, shape4
@@ -507,6 +518,8 @@ class PlaneScatter(Op):
 
 class PlaneGather(Op):
     """The adjoint of ``PlaneScatter``: reads h (N, C, H, W) at the flat indices."""
+
+    _release_attrs = ("idx",)
 
     def forward(self, h, *, geom: _Geom, idx: np.ndarray):
         h4 = geom.to4(h._data)

@@ -323,6 +323,8 @@ def _check_nonempty(d: np.ndarray, dims: tuple, op: str) -> None:
 class _Extreme(Op):
     """amax / amin: the gradient is shared evenly between the elements equal to the extreme."""
 
+    _release_attrs = ("share",)
+
     reduce = staticmethod(np.max)
 
     def forward(self, x, *, dims=(), keepdim=False, op="amax"):
@@ -365,6 +367,8 @@ class _ExtremeDim(Op):
     """max / min / median along one dim: values and the index each came from (which gets the
     whole gradient)."""
 
+    _release_attrs = ("idx",)
+
 
     def forward(self, x, *, dim=0, keepdim=False, op="max"):
         d = x._data
@@ -400,7 +404,8 @@ class PickSpread(Op):
     """A gradient ``g`` (kept dims) put at ``idx`` along ``dim`` in zeros of ``shape``: the
     backward of max/min/median along a dim. Its adjoint picks the gradient at ``idx`` again."""
 
-    stateless = True
+    stateless = False
+    _release_attrs = ("idx",)
 
     def forward(self, g, *, idx, dim, shape):
         self.idx, self.dim = idx, dim
@@ -418,7 +423,8 @@ class PickSpread(Op):
 class Pick(Op):
     """The elements at ``idx`` along ``dim`` (kept dims): the adjoint of ``PickSpread``."""
 
-    stateless = True
+    stateless = False
+    _release_attrs = ("idx",)
 
     def forward(self, h, *, idx, dim):
         d = h._data
@@ -518,6 +524,8 @@ def _minimum(a: Tensor, b: Tensor) -> Tensor:
 
 class Median(Op):
     """The lower median of all elements; ties share the gradient evenly, as in PyTorch."""
+
+    _release_attrs = ("share",)
 
 
     def forward(self, x):

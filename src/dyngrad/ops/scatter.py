@@ -92,6 +92,8 @@ def _pad_to(t: Tensor, shape: tuple) -> Tensor:
 
 
 class Gather(Op):
+    _release_attrs = ("index",)
+
     def forward(self, x, *, index, dim):
         self.index = index
         self.dim = dim
@@ -108,6 +110,8 @@ class Gather(Op):
 
 
 class ScatterAdd(Op):
+    _release_attrs = ("index",)
+
     def forward(self, x, src, *, index, dim):
         self.index = index
         self.dim = dim
@@ -126,6 +130,8 @@ class ScatterAdd(Op):
 class Scatter(Op):
     """``x`` with ``src`` (a tensor or a number) written at ``index`` along ``dim``; ``reduce``
     'add'/'multiply' combines instead (no gradient, as in PyTorch)."""
+
+    _release_attrs = ("index",)
 
     def forward(self, x, src, *, index, dim, reduce=None):
         self.index = index
@@ -269,6 +275,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 class IndexAdd(Op):
+    _release_attrs = ("index",)
+
     def forward(self, x, src, *, index, dim, alpha=1):
         self.index = index
         self.dim = dim
@@ -334,6 +342,8 @@ def index_add_(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=
 
 
 class IndexFill(Op):
+    _release_attrs = ("index",)
+
     def forward(self, x, value, *, index, dim):
         self.index = index
         self.dim = dim
@@ -392,6 +402,8 @@ def index_fill_(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 
 class MaskedFill(Op):
+    _release_attrs = ("mask",)
+
     def forward(self, x, value, *, mask):
         self.mask = mask
         xd = x._data

@@ -54,6 +54,8 @@ def _float_data(x: Tensor, op: str) -> np.ndarray:
 class _Sloped(Op):
     """Forward returns ``(output, slope)``; backward is ``g * slope``."""
 
+    _release_attrs = ("slope",)
+
     def forward(self, x, **settings):
         out, slope = self.compute(_float_data(x, self.op_name), **settings)
         self.slope = slope

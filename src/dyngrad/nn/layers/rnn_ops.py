@@ -85,6 +85,8 @@ class LSTMGates(Op):
     """``(gates, c) -> (h', c')`` with ``gates = x W_ih^T + h W_hh^T + b`` laid out ``i, f, g, o``:
     ``c' = sigmoid(f) c + sigmoid(i) tanh(g)``, ``h' = sigmoid(o) tanh(c')``."""
 
+    _release_attrs = ("act", "tanh_c")
+
     def forward(self, gates, c):
         act, c_new, tanh_c, h_new = _lstm_cell(gates._data, c._data)
         self.save_for_backward(gates, c)
@@ -123,6 +125,8 @@ class LSTMGates(Op):
 class GRUGates(Op):
     """``(gi, gh, h) -> h'`` with ``gi = x W_ih^T + b_ih``, ``gh = h W_hh^T + b_hh`` laid out
     ``r, z, n``: ``n = tanh(gi_n + r * gh_n)``, ``h' = (1 - z) n + z h`` (PyTorch's GRU)."""
+
+    _release_attrs = ("n", "rz")
 
     def forward(self, gi, gh, h):
         gid, ghd, hd = gi._data, gh._data, h._data
@@ -179,6 +183,8 @@ class LSTMSequence(Op):
     ``w_hh`` one GEMM over all the steps (a step's product has as few rows as the batch: one per
     step, each summed into the gradient, ran far slower). A recorded backward (``create_graph``)
     replays the steps with the per-step primitives and differentiates them."""
+
+    _release_attrs = ("acts", "cs", "hs", "tanh_cs")
 
     def forward(self, xproj, h0, c0, w, *, time_dim, reverse):
         xp = np.moveaxis(xproj._data, time_dim, 0)  # (T, B, 4H), a view
