@@ -603,8 +603,10 @@ def test_no_numpy_warnings_for_domain_errors():
     import sys
 
     code = (
-        "import dyngrad; x = dyngrad.tensor([-1.0, 0.0, 1000.0]); "
-        "dyngrad.log(x), dyngrad.sqrt(x), 1 / x, x**-0.5, dyngrad.exp(x), dyngrad.sigmoid(-x), x % 0.0; "
+        "import dyngrad; x = dyngrad.tensor([-1.0, 0.0, 1000.0])\n"
+        "dyngrad.log(x), dyngrad.sqrt(x), 1 / x, x**-0.5, dyngrad.exp(x), dyngrad.sigmoid(-x), x % 0.0\n"
+        "w = x.clone().requires_grad_(); dyngrad.sqrt(w), dyngrad.exp(w), 1 / w  # recorded\n"
+        "with dyngrad.no_grad():\n    dyngrad.sqrt(x), dyngrad.log(x), x / 0.0, dyngrad.exp(x)\n"
         "import numpy as np; np.log(np.array([-1.0]))  # the user's own NumPy call still warns"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -226,8 +226,9 @@ class Op(Node):
     _pads_settings = True  # positional inputs after those backward returns gradients for get None
     # The function (a ufunc, or one taking and giving arrays) that IS the op's forward when nothing
     # is recorded, for float tensor operands of one dtype (a Python float or int as a binary op's
-    # second operand): ``apply`` then calls it on the arrays and makes no node. Read from the
-    # class's own dict only: a subclass that changes forward does not inherit it.
+    # second operand): ``apply`` then calls it on the arrays and makes no node. For a unary op that
+    # saves only its output (``save_output``) it is its recorded forward on float data too. Read
+    # from the class's own dict only: a subclass that changes forward does not inherit it.
     no_grad_ufunc = None
     # forward takes ``out=``, an array of its result's shape and dtype to write the result into,
     # and keeps nothing that reads its input: ``apply_inplace`` then writes straight into the
@@ -259,7 +260,7 @@ def apply({params}):
 {inputs}\
     _node = cls()
     _node.needs_input_grad = NO_GRAD if _edges is None else _edges
-    _out = _node.forward({args})
+    _out = {forward}
 {tail}"""
 
 # one positional input: its edge is made when it needs a gradient (most calls outside training
@@ -293,6 +294,11 @@ _NO_GRAD = """\
                 _t._base = None
                 return _t
 """
+
+# the recorded forward of a unary op whose forward is its ufunc on float data and that saves only
+# its output (exp, tanh, sigmoid...): the ufunc itself, without forward's call
+_UFUNC_FORWARD = ("fast({x}._data) if isinstance({x}, Tensor) and ({x}._data.dtype is _FLOAT32 or "
+                  "{x}._data.dtype.kind == \"f\") else _node.forward({x})")
 
 # a binary op's second operand: its array when it has the first one's dtype; a Python float or
 # int made a 0-d array of that dtype, as ``_operands`` makes it (the bits of NumPy's weak scalar)
@@ -373,12 +379,15 @@ def _apply_for(cls):
         no_grad = _NO_GRAD.format(x=inputs[0], settings_unset=unset, second=_SECOND.format(y=inputs[1]) if binary else "",
                                   second_ok="_y is not None and " if binary else "",
                                   operands="_d, _y" if binary else "_d")
+    forward_call = f"_node.forward({', '.join(args)})"
+    if no_grad and len(inputs) == 1 and not settings and not varkw and cls.save_output:
+        forward_call = _UFUNC_FORWARD.format(x=inputs[0])
     if cls.is_view:
         tail = f"    return _outputs(_node, _out, _edges, {inputs[0]})\n"
     else:
         tail = _TAIL.format(save_output=_SAVE_OUTPUT if cls.save_output else "")
     source = _APPLY.format(params=", ".join(params), inputs=input_blocks + no_grad or "        pass\n",
-                           args=", ".join(args), tail=tail)
+                           forward=forward_call, tail=tail)
 
     code = _compiled.get(source)
     if code is None:
@@ -387,8 +396,10 @@ def _apply_for(cls):
         exec(compile(source, filename, "exec"), scratch)
         code = _compiled[source] = scratch["apply"].__code__
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # for tracebacks
-    namespace = {"cls": cls, "fast": fast, "Tensor": Tensor, "grad_mode": grad_mode, "NO_GRAD": NO_GRAD, "np": np,
-                 "_new": _new, "_FLOAT32": _FLOAT32, "_outputs": _outputs}
+    # __name__: the op's module, for warnings raised in apply (dyngrad filters NumPy's RuntimeWarnings
+    # by module: see __init__.py)
+    namespace = {"__name__": cls.__module__, "cls": cls, "fast": fast, "Tensor": Tensor, "grad_mode": grad_mode,
+                 "NO_GRAD": NO_GRAD, "np": np, "_new": _new, "_FLOAT32": _FLOAT32, "_outputs": _outputs}
     namespace.update((f"_default_{n}", v) for n, v in kwdefaults.items())
     # a code object of its own per class: CPython keeps its attribute caches there (see _own_copy)
     apply = types.FunctionType(code.replace(co_qualname=f"{cls.__qualname__}.apply"), namespace, "apply",
