@@ -42,7 +42,8 @@ __all__ = [
 from .. import dtypes
 from .._numpy import np
 from ..autograd import grad_mode
-from ..autograd.function import Op, _make_view, _rebind, _repeats
+from ..autograd._apply import _make_view
+from ..autograd.function import Op, _rebind, _repeats
 from ._util import Tensor, _wrap, norm_dim, shape_str
 
 
