@@ -612,6 +612,19 @@ def test_generated_apply_takes_forwards_parameters():
     with pytest.raises(TypeError, match="positional"):
         Scale.apply(x, w, 3.0)  # a setting is keyword-only, as on forward
     assert "def apply(x, w, *, k, shift):" in inspect.getsource(Scale.apply)  # for tracebacks too
+
+    class WeightedSum(Op):  # named inputs before a *args parameter: an edge for each
+        def forward(self, w, *xs):
+            return sum(x._data for x in xs) * w._data
+
+        def backward(self, g):
+            return (None,) + (g,) * (len(self.needs_input_grad) - 1)
+
+    xs = [leaf([1.0, 2.0]) for _ in range(3)]
+    y = WeightedSum.apply(dyngrad.tensor([2.0, 2.0]), *xs)
+    assert len(y.grad_fn.next_functions) == 4
+    y.sum().backward()
+    assert [x.grad.tolist() for x in xs] == [[1.0, 1.0]] * 3
     with pytest.raises(TypeError, match=r"\['_edges'\] are reserved"):
         type("Clash", (Op,), {"forward": lambda self, x, _edges: x._data})
 

@@ -152,11 +152,11 @@ def _apply_for(cls):
     if varkw:
         params.append(f"**{varkw}")
         args.append(f"**{varkw}")
-    if varargs:
-        input_blocks = (f"        for _i, _x in enumerate({varargs}):\n"
-                        + _indent(_INPUT.format(x="_x", i="_i", count=f"len({varargs})")))
-    else:
-        input_blocks = "".join(_INPUT.format(x=x, i=i, count=len(inputs)) for i, x in enumerate(inputs))
+    count = f"({len(inputs)} + len({varargs}))" if varargs else len(inputs)
+    input_blocks = "".join(_INPUT.format(x=x, i=i, count=count) for i, x in enumerate(inputs))
+    if varargs:  # one edge per argument it takes, after the named inputs'
+        input_blocks += (f"        for _i, _x in enumerate({varargs}, {len(inputs)}):\n"
+                         + _indent(_INPUT.format(x="_x", i="_i", count=count)))
     fast = cls.__dict__.get("no_grad_ufunc")
     no_grad = ""
     # the ufunc is the whole forward only with the settings at their defaults (the same objects)
@@ -171,7 +171,7 @@ def _apply_for(cls):
     if no_grad and len(inputs) == 1 and not settings and not varkw and cls.save_output:
         forward_call = _UFUNC_FORWARD.format(x=inputs[0])
     if cls.is_view:
-        tail = f"    return _outputs(_node, _out, _edges, {inputs[0]})\n"
+        tail = f"    return _outputs(_node, _out, _edges, {inputs[0] if inputs else varargs + '[0]'})\n"
     else:
         tail = _TAIL.format(save_output=_SAVE_OUTPUT if cls.save_output else "")
     source = _APPLY.format(params=", ".join(params), inputs=input_blocks + no_grad or "        pass\n",
