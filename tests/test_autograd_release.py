@@ -38,7 +38,7 @@ def _kept(root) -> list:
         for name, value in vars(node).items():
             if name not in ("_edges", "needs_input_grad", "_var") and _holds(value):
                 kept.append((type(node).__name__, name))
-        stack.extend(e[0] for e in getattr(node, "_edges", ()) if e is not None)
+        stack.extend(e for e, _ in node.next_functions if e is not None)
     return kept
 
 

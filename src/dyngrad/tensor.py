@@ -59,7 +59,7 @@ class Tensor(TensorMethods):
     _view_ver = 0  # a view's version when its grad_fn was made: if the counter moved on, the base
     # (or another view of it) was written in place and the grad_fn is rebuilt from the base's
     _vc = None  # version counter, a one-element list shared with views; made on first need
-    _acc_edge = None  # this leaf's edge (AccumulateGrad node, 0), made once
+    _acc_edge = None  # this leaf's AccumulateGrad node (its edge in a graph), made once
     # why this view may not be written in place while that is recorded, as in PyTorch: "multi"
     # (an output of split/chunk/unbind, or a view of one), "no_grad" (made with grad mode off),
     # "no_grad multi" (an output of split/chunk/unbind whose base needed no grad)
@@ -386,22 +386,24 @@ class Tensor(TensorMethods):
             refresh_view(self)
 
     def _edge(self) -> tuple:
+        """``(node, output_nr)``: where this tensor's gradient goes (a graph's edges store the node
+        alone when output_nr is 0, see Node)."""
         self._sync_view()
         fn = self.grad_fn
         if fn is not None:
             return (fn, self._output_nr)
-        edge = self._acc_edge
-        if edge is None:
+        node = self._acc_edge
+        if node is None:
             from .autograd.engine import AccumulateGrad
 
-            edge = self._acc_edge = (AccumulateGrad(self), 0)
+            node = self._acc_edge = AccumulateGrad(self)
             # what ``Op.apply`` reads of every input, now in this leaf's own dict too (the values
             # stay those the class gives): CPython 3.11's cached attribute read at a call site
             # misses on an object without the attribute in its own dict, and a site that meets
             # leaves and op outputs alike then falls back to the slow lookup for both
             self.grad_fn = None
             self._base = self._base
-        return edge
+        return (node, 0)
 
     def _alias(self) -> Tensor:
         """Another tensor object on the same memory, history and version counter."""
@@ -414,7 +416,8 @@ class Tensor(TensorMethods):
             t.grad_fn = self.grad_fn
             t._output_nr = self._output_nr
             if self.grad_fn is None:
-                t._acc_edge = self._edge()
+                self._edge()
+                t._acc_edge = self._acc_edge
         return t
 
     def detach(self) -> Tensor:

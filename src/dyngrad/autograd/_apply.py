@@ -61,7 +61,10 @@ _INPUT = """\
                 if _edges is None:
                     _edges = [None] * {count}
                 _fn = {x}.grad_fn
-                _edges[{i}] = (_fn, {x}._output_nr) if _fn is not None else {x}._acc_edge or {x}._edge()
+                if _fn is None:  # a leaf: its AccumulateGrad node
+                    _edges[{i}] = {x}._acc_edge or {x}._edge()[0]
+                else:  # its node alone for a first output (no tuple to make), see Node
+                    _edges[{i}] = (_fn, {x}._output_nr) if {x}._output_nr else _fn
 """
 
 # ``fast`` (the class's no_grad_ufunc) on the arrays of float operands of one dtype (a Python

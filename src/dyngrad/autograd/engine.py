@@ -88,7 +88,7 @@ def _graph_order(roots: list[Node]) -> dict:
     while stack:
         for e in stack.pop()._edges:
             if e is not None:
-                child = e[0]
+                child = e[0] if type(e) is tuple else e  # (see Node._edges)
                 state = pending.get(child)
                 if state is not None:
                     state[0] += 1
@@ -96,6 +96,11 @@ def _graph_order(roots: list[Node]) -> dict:
                     pending[child] = [1, None]
                     stack.append(child)
     return pending
+
+
+def _children(node: Node) -> list:
+    """The nodes ``node``'s edges lead to (an edge is a node or a ``(node, output_nr)`` tuple)."""
+    return [e[0] if type(e) is tuple else e for e in node._edges if e is not None]
 
 
 def _leading_to(roots: list[Node], graph: dict, targets: set) -> set:
@@ -107,15 +112,14 @@ def _leading_to(roots: list[Node], graph: dict, targets: set) -> set:
     while ready:
         node = ready.pop()
         order.append(node)
-        for e in node._edges:
-            if e is not None:
-                pending[e[0]] -= 1
-                if pending[e[0]] == 0:
-                    ready.append(e[0])
+        for child in _children(node):
+            pending[child] -= 1
+            if pending[child] == 0:
+                ready.append(child)
     needed: set = set()
     for node in reversed(order):
-        for e in node._edges:
-            if e is not None and (e[0] in targets or e[0] in needed):
+        for child in _children(node):
+            if child in targets or child in needed:
                 needed.add(node)
                 break
     return needed
@@ -228,7 +232,10 @@ def run_backward(
             for e, g in zip(edges, grads):
                 if e is None:
                     continue
-                child, nr = e
+                if type(e) is tuple:  # (see Node._edges)
+                    child, nr = e
+                else:
+                    child, nr = e, 0
                 state = pending[child]
                 if g is not None:
                     b = state[1]

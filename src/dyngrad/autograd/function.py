@@ -20,8 +20,9 @@ _RELEASED = ("released",)  # a node's _saved once the engine has freed what it k
 class Node:
     """A node of the backward graph: a tensor's ``grad_fn``.
 
-    ``_edges[i]`` is where the gradient of forward input ``i`` goes: ``(node, output_nr)``, or
-    None when that input needs no gradient."""
+    ``_edges[i]`` is where the gradient of forward input ``i`` goes: the node itself when it is
+    that node's first output, else ``(node, output_nr)`` (most edges are the former: no tuple per
+    input), or None when that input needs no gradient."""
 
     _edges: tuple = ()
     _saved: tuple = ()
@@ -56,7 +57,7 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self._edges)
+        return tuple(e if type(e) is tuple else (e, 0) if e is not None else (None, 0) for e in self._edges)
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
@@ -151,6 +152,11 @@ class _RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _graph_edge(edge: tuple):
+    """``(node, output_nr)`` as a graph's edges store it (see Node)."""
+    return edge if edge[1] else edge[0]
 
 
 def _freed_error(node: Node) -> RuntimeError:
@@ -435,7 +441,7 @@ class Function(metaclass=FunctionMeta):
             return out
         non_diff = {id(t) for t in getattr(ctx, "_non_diff", ())}
         dirty = {id(t) for t in getattr(ctx, "_dirty", ())}
-        ctx._edges = tuple(a._edge() if n else None for a, n in zip(args, needs))
+        ctx._edges = tuple(_graph_edge(a._edge()) if n else None for a, n in zip(args, needs))
         ctx._n_out = len(outs)
         ctx._out_meta = []
         results = []
