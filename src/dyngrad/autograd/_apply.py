@@ -39,8 +39,8 @@ NO_GRAD = _AllFalse()
 # ``forward``: a call with fixed parameters costs CPython 3.11 no argument tuple or dict, and the
 # input block written out per positional parameter instead of a loop (together ~0.2-0.3 us of a
 # ~1.5 us recorded op; ``inspect.getsource(Mul.apply)`` shows one). ``{inputs}`` is one ``_INPUT``
-# block per positional parameter (or a loop over a ``*args`` parameter), then ``_NO_GRAD`` for an
-# op with a ``no_grad_ufunc``; ``{tail}`` is ``_TAIL``, or for a view op a call of ``_outputs``.
+# block per positional parameter (and a loop over a ``*args`` parameter's), then ``_NO_GRAD`` for
+# an op with a ``no_grad_ufunc``; ``{tail}`` is ``_TAIL``, or for a view op a call of ``_outputs``.
 _APPLY = """\
 def apply({params}):
     _edges = None
