@@ -350,11 +350,11 @@ class DivGrad(Op):
             self.save_for_backward(g, a if isinstance(a, Tensor) else None, b)
         t = np.divide(a._data if isinstance(a, Tensor) else a, bd)
         # -(g * q) / b is -g * q / b exactly: rounding is sign-symmetric
-        if type(t) is not np.ndarray or t.shape != gd.shape or t.dtype != gd.dtype:
+        if type(t) is not np.ndarray or t.shape != gd.shape or t.dtype is not gd.dtype:
             return np.negative(gd * t / bd)  # 0-d (NumPy scalars) or broadcasting g
-        np.multiply(gd, t, out=t)
-        np.divide(t, bd, out=t)
-        return np.negative(t, out=t)
+        np.multiply(gd, t, t)  # positional out: cheaper on small arrays
+        np.divide(t, bd, t)
+        return np.negative(t, t)
 
     def backward(self, gg):
         g, a, b = self.saved_tensors
