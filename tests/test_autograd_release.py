@@ -35,9 +35,7 @@ def _kept(root) -> list:
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        for name, value in vars(node).items():
-            if name not in ("_edges", "needs_input_grad", "_var") and _holds(value):
-                kept.append((type(node).__name__, name))
+        kept += [(type(node).__name__, name) for name, value in vars(node).items() if _holds(value)]
         stack.extend(e for e, _ in node.next_functions if e is not None)
     return kept
 

@@ -59,7 +59,7 @@ class Tensor(TensorMethods):
     _view_ver = 0  # a view's version when its grad_fn was made: if the counter moved on, the base
     # (or another view of it) was written in place and the grad_fn is rebuilt from the base's
     _vc = None  # version counter, a one-element list shared with views; made on first need
-    _acc_edge = None  # this leaf's AccumulateGrad node (its edge in a graph), made once
+    _acc_node = None  # this leaf's AccumulateGrad node (its edge in a graph), made once
     # why this view may not be written in place while that is recorded, as in PyTorch: "multi"
     # (an output of split/chunk/unbind, or a view of one), "no_grad" (made with grad mode off),
     # "no_grad multi" (an output of split/chunk/unbind whose base needed no grad)
@@ -392,11 +392,11 @@ class Tensor(TensorMethods):
         fn = self.grad_fn
         if fn is not None:
             return (fn, self._output_nr)
-        node = self._acc_edge
+        node = self._acc_node
         if node is None:
             from .autograd.engine import AccumulateGrad
 
-            node = self._acc_edge = AccumulateGrad(self)
+            node = self._acc_node = AccumulateGrad(self)
             # what ``Op.apply`` reads of every input, now in this leaf's own dict too (the values
             # stay those the class gives): CPython 3.11's cached attribute read at a call site
             # misses on an object without the attribute in its own dict, and a site that meets
@@ -417,7 +417,7 @@ class Tensor(TensorMethods):
             t._output_nr = self._output_nr
             if self.grad_fn is None:
                 self._edge()
-                t._acc_edge = self._acc_edge
+                t._acc_node = self._acc_node
         return t
 
     def detach(self) -> Tensor:

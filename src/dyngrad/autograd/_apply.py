@@ -62,7 +62,7 @@ _INPUT = """\
                     _edges = [None] * {count}
                 _fn = {x}.grad_fn
                 if _fn is None:  # a leaf: its AccumulateGrad node
-                    _edges[{i}] = {x}._acc_edge or {x}._edge()[0]
+                    _edges[{i}] = {x}._acc_node or {x}._edge()[0]
                 else:  # its node alone for a first output (no tuple to make), see Node
                     _edges[{i}] = (_fn, {x}._output_nr) if {x}._output_nr else _fn
 """
@@ -145,7 +145,7 @@ def _apply_for(cls):
     rest = iter(names[co.co_argcount + co.co_kwonlyargcount:])
     varargs = next(rest) if co.co_flags & _CO_VARARGS else None
     varkw = next(rest) if co.co_flags & _CO_VARKEYWORDS else None
-    clash = [n for n in inputs + settings + [varargs, varkw] if n in _RESERVED or str(n).startswith("_")]
+    clash = [n for n in inputs + settings + [varargs, varkw] if n and (n in _RESERVED or n.startswith("_"))]
     if clash:
         raise TypeError(f"{cls.__name__}.forward: parameter names {clash} are reserved for the generated apply")
     kwdefaults = forward.__kwdefaults__ or {}
@@ -196,7 +196,6 @@ def _apply_for(cls):
     apply = types.FunctionType(code.replace(co_qualname=f"{cls.__qualname__}.apply"), namespace, "apply",
                                forward.__defaults__)
     apply.__kwdefaults__ = forward.__kwdefaults__
-    apply.__qualname__ = f"{cls.__qualname__}.apply"
     apply.__doc__ = f"Run {cls.__name__} on its inputs and record it when one needs a gradient."
     return apply
 

@@ -332,7 +332,7 @@ def _same_float(g: Tensor, x: Tensor, other=None) -> bool:
     """Whether NumPy on these operands gives what the composite dyngrad formula gives: one float
     dtype (``other`` may be a Python number), so no promotion rule can differ."""
     dt = x._data.dtype
-    if g._data.dtype is not dt and g._data.dtype != dt or dt.kind != "f":
+    if (g._data.dtype is not dt and g._data.dtype != dt) or dt.kind != "f":
         return False
     return other is None or type(other) is float or type(other) is int or (
         isinstance(other, Tensor) and (other._data.dtype is dt or other._data.dtype == dt))

@@ -369,7 +369,6 @@ class _ExtremeDim(Op):
 
     _release_attrs = ("idx",)
 
-
     def forward(self, x, *, dim=0, keepdim=False, op="max"):
         d = x._data
         shape = self.shape = d.shape
@@ -526,7 +525,6 @@ class Median(Op):
     """The lower median of all elements; ties share the gradient evenly, as in PyTorch."""
 
     _release_attrs = ("share",)
-
 
     def forward(self, x):
         d = x._data
