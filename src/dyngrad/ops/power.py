@@ -85,8 +85,8 @@ class ScaledMul(Op):
             self.c = c
             self.save_for_backward(g, x)
         xd = x._data
-        # c as a 0-d array of x's float dtype: the value NumPy's weak scalar gives, without its
-        # promotion's cost (~0.2 us on small arrays)
+        # c as a 0-d array of x's float dtype, as _operands makes it (the weak scalar's value
+        # without its ~0.2 us promotion); inline: through _operands this backward costs 0.15 us more
         t = np.multiply(xd, np.array(c, xd.dtype) if xd.dtype.kind == "f" else c)
         if type(t) is not np.ndarray or t.shape != gd.shape or t.dtype is not gd.dtype:
             return gd * t
