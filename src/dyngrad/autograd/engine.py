@@ -84,9 +84,12 @@ def _graph_order(roots: list[Node]) -> dict:
     delivering a gradient along an edge costs one dict lookup. The entries double as the visited
     set: a node is walked when first counted."""
     pending = {r: [0, None] for r in roots}
-    stack = list(pending)
-    while stack:
-        for e in stack.pop()._edges:
+    # None at the bottom of the stack (and of run_backward's ready list) ends the walk: a list
+    # that pops empty frees its buffer and the next append allocates another, two trips to the
+    # allocator per node of a chain (3.5 % of the backward's instructions)
+    stack = [None, *pending]
+    while (node := stack.pop()) is not None:
+        for e in node._edges:
             if e is not None:
                 child = e[0] if type(e) is tuple else e  # (see Node._edges)
                 state = pending.get(child)
@@ -166,13 +169,12 @@ def run_backward(
         if buf is None:
             buf = state[1] = [None] * node._n_out
         buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
-    ready = [n for n in dict.fromkeys(root_nodes) if pending[n][0] == 0]
+    ready = [None] + [n for n in dict.fromkeys(root_nodes) if pending[n][0] == 0]
     handed_out = {id(g._data) for g in root_grads}  # the caller may hold these
     prev_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
-        while ready:
-            node = ready.pop()
+        while (node := ready.pop()) is not None:
             buf = pending.pop(node)[1]
             if buf is None:
                 buf = [None] * node._n_out
