@@ -51,20 +51,24 @@ def apply({params}):
     _out = {forward}
 {tail}"""
 
-# one positional input: its edge is made when it needs a gradient (most calls outside training
-# record nothing); the list of edges doubles as needs_input_grad
+# one positional input: its edge, in a local of its own (``{e}``), made when it needs a gradient
+# (most calls outside training record nothing). ``_GATHER`` then packs the edges into a tuple, one
+# allocation where a list is two; the tuple doubles as needs_input_grad
 _INPUT = """\
         if isinstance({x}, Tensor):
             if {x}._base is not None and {x}._vc[0] != {x}._view_ver:
                 {x}._sync_view()  # its base was written in place since: it may need grad now
             if {x}._requires_grad:
-                if _edges is None:
-                    _edges = [None] * {count}
                 _fn = {x}.grad_fn
                 if _fn is None:  # a leaf: its AccumulateGrad node
-                    _edges[{i}] = {x}._acc_node or {x}._edge()[0]
+                    {e} = {x}._acc_node or {x}._edge()[0]
                 else:  # its node alone for a first output (no tuple to make), see Node
-                    _edges[{i}] = (_fn, {x}._output_nr) if {x}._output_nr else _fn
+                    {e} = (_fn, {x}._output_nr) if {x}._output_nr else _fn
+"""
+
+_GATHER = """\
+        if {any_edge}:
+            _edges = ({edges})
 """
 
 # ``fast`` (the class's no_grad_ufunc) on the arrays of float operands of one dtype (a Python
@@ -155,11 +159,18 @@ def _apply_for(cls):
     if varkw:
         params.append(f"**{varkw}")
         args.append(f"**{varkw}")
-    count = f"({len(inputs)} + len({varargs}))" if varargs else len(inputs)
-    input_blocks = "".join(_INPUT.format(x=x, i=i, count=count) for i, x in enumerate(inputs))
+    slots = [f"_e{i}" for i in range(len(inputs))]
+    input_blocks = f"        {' = '.join(slots)} = None\n" if slots else ""
+    input_blocks += "".join(_INPUT.format(x=x, e=slot) for x, slot in zip(inputs, slots))
+    any_edge = [f"{slot} is not None" for slot in slots]
     if varargs:  # one edge per argument it takes, after the named inputs'
-        input_blocks += (f"        for _i, _x in enumerate({varargs}, {len(inputs)}):\n"
-                         + _indent(_INPUT.format(x="_x", i="_i", count=count)))
+        input_blocks += (f"        _rest = [None] * len({varargs})\n"
+                         f"        for _i, _x in enumerate({varargs}):\n"
+                         + _indent(_INPUT.format(x="_x", e="_rest[_i]")))
+        slots.append("*_rest")
+        any_edge.append("_rest.count(None) != len(_rest)")
+    if slots:
+        input_blocks += _GATHER.format(any_edge=" or ".join(any_edge), edges=", ".join(slots) + ("," if len(slots) == 1 else ""))
     fast = cls.__dict__.get("no_grad_ufunc")
     no_grad = ""
     # the ufunc is the whole forward only with the settings at their defaults (the same objects)
@@ -204,7 +215,7 @@ def _indent(text: str) -> str:
     return "".join("    " + line if line.strip() else line for line in text.splitlines(True))
 
 
-def _outputs(node: Node, out, edges: list | None, view_of: Tensor | None):
+def _outputs(node: Node, out, edges: tuple | None, view_of: Tensor | None):
     """What the generated ``apply`` leaves to this: several outputs, a view of input ``view_of``
     (None for an op that is not a view), or a result that is not an ndarray."""
     if type(out) is tuple:
@@ -239,7 +250,7 @@ def _make_view(t: Tensor, src: Tensor) -> None:
         t._view_meta = meta
 
 
-def _wrap_outputs(node: Node, outs: tuple, edges: list | None, view_of: Tensor | None) -> tuple:
+def _wrap_outputs(node: Node, outs: tuple, edges: tuple | None, view_of: Tensor | None) -> tuple:
     node._n_out = len(outs)
     results = []
     for i, o in enumerate(outs):

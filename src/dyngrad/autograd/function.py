@@ -34,7 +34,7 @@ class Node:
     # hooks or a retained gradient were set, or the node was released: the engine reads this one
     # flag per node and looks closer only when it is set
     _flagged = False
-    # per input, truthy when it needs a gradient: while recording, the list of edges itself, else
+    # per input, truthy when it needs a gradient: while recording, the tuple of edges itself, else
     # NO_GRAD. ``apply`` sets it on every node it makes. The class default is a plain tuple on
     # purpose: CPython 3.11 specialises no load or store of an instance attribute whose class
     # default is an instance of a Python-defined class such as NO_GRAD's (~3x slower, at several
