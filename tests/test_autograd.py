@@ -240,6 +240,43 @@ def test_version_counter_error_names_the_op():
         z.sum().backward()
 
 
+# Ways to write into an op's saved output after the op ran (exp, sigmoid, tanh save their output,
+# whose version counter is made only when first needed): backward must refuse every one, as
+# PyTorch does
+def _sub_under_no_grad(lib, y):
+    with lib.no_grad():
+        y.sub_(1)
+
+
+_OUTPUT_WRITES = {
+    "in place": lambda lib, y: y.add_(1),
+    "through a slice": lambda lib, y: y[0:1].mul_(2),
+    "through a view of all": lambda lib, y: y.view(-1).add_(1),
+    "through detach": lambda lib, y: y.detach().zero_(),
+    "under no_grad": _sub_under_no_grad,
+}
+
+
+@pytest.mark.parametrize("op", ["exp", "sigmoid", "tanh"])
+@pytest.mark.parametrize("write", list(_OUTPUT_WRITES))
+def test_a_write_into_a_saved_output_is_caught(op, write):
+    for lib in (dyngrad, torch) if torch is not None else (dyngrad,):
+        x = lib.tensor([0.5, -1.0], dtype=lib.float64, requires_grad=True)
+        y = getattr(x * 1, op)()
+        _OUTPUT_WRITES[write](lib, y)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_a_saved_output_only_viewed_or_detached_still_backpropagates():
+    x = leaf([0.5, -1.0])
+    y = (x * 1).exp()
+    v, d = y.view(-1), y.detach()
+    (y * 1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, -1.0]))
+    assert v._version == d._version == 0
+
+
 def test_views_share_the_version_counter():
     x = dyngrad.zeros(4, 4)
     v = x.view(16)

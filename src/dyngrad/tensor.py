@@ -367,15 +367,24 @@ class Tensor(TensorMethods):
     def _vc_get(self) -> list:
         vc = self._vc
         if vc is None:
-            vc = self._vc = [0]
+            vc = self._new_vc()
         return vc
 
     def _bump(self) -> None:
         vc = self._vc
         if vc is None:
-            self._vc = [1]
-        else:
-            vc[0] += 1
+            vc = self._new_vc()
+        vc[0] += 1
+
+    def _new_vc(self) -> list:
+        """This tensor's version counter, made at its first need (a view, an alias, a write). The
+        node that saved this tensor as its output saved it at version 0 without a counter (see
+        ``_apply._SAVE_OUTPUT``): it takes this one now, so that a later write shows there."""
+        vc = self._vc = [0]
+        fn = self.grad_fn
+        if fn is not None and fn._out is self._data and fn._out_vc is None:
+            fn._out_vc = vc
+        return vc
 
     def _sync_view(self) -> None:
         """A view whose base was written in place after its grad_fn was made gets the grad_fn

@@ -122,10 +122,12 @@ _TAIL = """\
     return _t
 """
 
+# the output saved at version 0; its version counter is made when first needed, and the node
+# then takes it (Tensor._new_vc): no counter for an output nobody views or writes. (_out_vc is
+# stored all the same: backward's read of it is then an instance read, the fast one)
 _SAVE_OUTPUT = """\
         _node._out = _out
-        _node._out_vc = _t._vc = [0]
-        _node._out_ver = 0
+        _node._out_vc = None
 """
 
 
@@ -232,11 +234,10 @@ def _outputs(node: Node, out, edges: tuple | None, view_of: Tensor | None):
         t.grad_fn = node
         t._output_nr = 0
         if node.save_output:
-            if t._vc is None:
-                t._vc = [0]
             node._out = t._data
-            node._out_vc = t._vc
-            node._out_ver = t._vc[0]
+            if t._vc is not None:  # a view's, shared with its base (else see _SAVE_OUTPUT)
+                node._out_vc = t._vc
+                node._out_ver = t._vc[0]
     return t
 
 

@@ -48,6 +48,10 @@ class Node:
     # checks that no node keeps an array past its backward); None: drop every attribute
     _release_attrs: tuple | None = ()
     _out = None
+    # the version counter of the tensor _out belongs to, and its version then; None while that
+    # tensor has no counter (Tensor._new_vc gives it over when it is made)
+    _out_vc = None
+    _out_ver = 0
 
     def name(self) -> str:
         return type(self).__name__ + "Backward0"
@@ -122,7 +126,7 @@ class Node:
         if out is None:  # released
             raise _freed_error(self)
         vc = self._out_vc
-        if vc[0] != self._out_ver:
+        if vc is not None and vc[0] != self._out_ver:
             raise _version_error(self, None, self._out_ver, vc[0])
         t = _new(Tensor)  # _wrap, inline on this hot path
         t._data = out
