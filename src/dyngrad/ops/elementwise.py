@@ -178,7 +178,14 @@ class _Binary(Op):
                 return xa, xb
         xa, xb = _float_operands(a, b, op) if floats else _operands(a, b, op)
         if self.needs_input_grad:
-            self._meta(a, b)
+            # with a number, the tensor needs grad (so it is a float) and the output has its shape
+            # and dtype: its gradient needs neither a sum nor a cast, so keep only the number
+            if type(b) is float or type(b) is int:
+                self.cb = b
+            elif type(a) is float or type(a) is int:
+                self.ca = a
+            else:
+                self._meta(a, b)
         return xa, xb
 
     def _meta(self, a, b):
