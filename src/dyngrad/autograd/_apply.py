@@ -172,7 +172,8 @@ def _apply_for(cls):
         slots.append("*_rest")
         any_edge.append("_rest.count(None) != len(_rest)")
     if slots:
-        input_blocks += _GATHER.format(any_edge=" or ".join(any_edge), edges=", ".join(slots) + ("," if len(slots) == 1 else ""))
+        edges = ", ".join(slots) + ("," if len(slots) == 1 else "")  # (a one-tuple's comma)
+        input_blocks += _GATHER.format(any_edge=" or ".join(any_edge), edges=edges)
     fast = cls.__dict__.get("no_grad_ufunc")
     no_grad = ""
     # the ufunc is the whole forward only with the settings at their defaults (the same objects)
