@@ -143,8 +143,9 @@ class Tensor(TensorMethods):
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
-    def __hash__(self) -> int:
-        return id(self)
+    # by identity, as PyTorch's (``__eq__`` is elementwise); object's own C slot, not a Python
+    # method: optimizers look their state up by parameter on every step
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
