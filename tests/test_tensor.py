@@ -194,3 +194,11 @@ def test_unary_tensor_methods_are_the_module_functions():
         by_method, by_function = getattr(x, name)(), getattr(dyngrad, name)(x)
         np.testing.assert_array_equal(by_method.detach().numpy(), by_function.detach().numpy(), err_msg=name)
         assert type(by_method.grad_fn) is type(by_function.grad_fn), name
+
+
+def test_tensors_hash_by_identity():
+    # as PyTorch's: dict keys and set members by object, whatever their values (== is elementwise)
+    a, b = dyngrad.zeros(2), dyngrad.zeros(2)
+    state = {a: "a", b: "b"}
+    assert state[a] == "a" and state[b] == "b" and len({a, b, a}) == 2
+    assert hash(a) == hash(a) and b not in {a}
