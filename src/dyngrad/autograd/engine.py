@@ -84,9 +84,9 @@ def _graph_order(roots: list[Node]) -> dict:
     delivering a gradient along an edge costs one dict lookup. The entries double as the visited
     set: a node is walked when first counted."""
     pending = {r: [0, None] for r in roots}
-    # None at the bottom of the stack (and of run_backward's ready list) ends the walk: a list
-    # that pops empty frees its buffer and the next append allocates another, two trips to the
-    # allocator per node of a chain (3.5 % of the backward's instructions)
+    # None at the bottom of the stack (and of the ready lists of _leading_to and run_backward)
+    # ends the walk: a list that pops empty frees its buffer and the next append allocates
+    # another, two trips to the allocator per node of a chain (3.5 % of the backward's instructions)
     stack = [None, *pending]
     while (node := stack.pop()) is not None:
         for e in node._edges:
@@ -111,9 +111,8 @@ def _leading_to(roots: list[Node], graph: dict, targets: set) -> set:
     ``_graph_order`` gives it)."""
     pending = {node: state[0] for node, state in graph.items()}
     order = []
-    ready = [r for r in dict.fromkeys(roots) if pending[r] == 0]
-    while ready:
-        node = ready.pop()
+    ready = [None] + [r for r in dict.fromkeys(roots) if pending[r] == 0]  # (see _graph_order)
+    while (node := ready.pop()) is not None:
         order.append(node)
         for child in _children(node):
             pending[child] -= 1
