@@ -263,3 +263,72 @@ def test_the_path_cases_reach_the_wide_input_gradient(monkeypatch):
     x = dyngrad.from_numpy(np.ones((3, 2, 5, 17))).requires_grad_()
     conv_ops.conv2d(x, dyngrad.from_numpy(np.ones((4, 2, 3, 3))), padding=1).sum().backward()
     assert calls
+
+
+def _in_a_new_thread(fn):
+    """Run ``fn`` in a thread of its own (fresh thread-local state); re-raise what it raised."""
+    import threading
+
+    failure = []
+
+    def target():
+        try:
+            fn()
+        except BaseException as e:  # noqa: BLE001 (handed back to the test's thread)
+            failure.append(e)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if failure:
+        raise failure[0]
+
+
+def test_column_matrices_share_a_buffer_per_thread_up_to_a_size(monkeypatch):
+    """Each _cols call writes into its thread's buffer (the last matrix is overwritten), which
+    grows to the largest matrix of up to _KEPT_COLUMNS entries; a larger one is not kept."""
+    monkeypatch.setattr(conv_ops, "_KEPT_COLUMNS", 600)
+    geom = conv_ops._Geom((3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    xp = conv_ops._pad_zero(np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5), geom.pads)
+
+    def body():
+        one = conv_ops._cols(xp[:1], geom, (4, 5))  # 540 entries: kept
+        expected = one.copy()
+        assert np.shares_memory(one, conv_ops._cols(xp[1:], geom, (4, 5)))
+        both = conv_ops._cols(xp, geom, (4, 5))  # 1080 entries: its own memory
+        assert not np.shares_memory(both, one)
+        np.testing.assert_array_equal(both.reshape(27, 2, 20)[:, 0], expected)
+        again = conv_ops._cols(xp[:1], geom, (4, 5))
+        assert np.shares_memory(again, one) and not np.shares_memory(again, both)
+        np.testing.assert_array_equal(again, expected)
+
+    _in_a_new_thread(body)
+
+
+def test_convolution_kernels_in_threads_at_once_match_one_at_a_time():
+    """The column buffer is per thread: NumPy lets go of the GIL while it copies and multiplies,
+    so threads running convolutions at once must not write into each other's columns. (The
+    kernels on arrays: grad mode is one switch for the whole process.)"""
+    import threading
+
+    rng = np.random.default_rng(3)
+    geom = conv_ops._Geom((3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    w = rng.standard_normal((16, 8, 3, 3)).astype(np.float32)
+    inputs = [rng.standard_normal((4, 8, 24, 24)).astype(np.float32) for _ in range(4)]
+
+    def run(x):
+        y = conv_ops._conv_arrays(x, w, geom)
+        return y, conv_ops._conv_weight_grad_arrays(x, y, geom, w.shape), conv_ops._conv_input_grad_arrays(y, w, geom, x.shape[2:])
+
+    expected = [run(x) for x in inputs]
+    same: dict = {}
+
+    def worker(i):
+        same[i] = all(all(np.array_equal(a, b) for a, b in zip(run(inputs[i]), expected[i])) for _ in range(10))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert same == {0: True, 1: True, 2: True, 3: True}
