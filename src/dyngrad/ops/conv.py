@@ -17,7 +17,6 @@ one: ``_Geom`` carries the window geometry and the reshapes."""
 from __future__ import annotations
 
 import math
-import threading
 
 from .._numpy import np
 from ..autograd.function import Op
@@ -67,33 +66,14 @@ def _image_blocks(n: int, rows: int, ho: int, wo: int) -> list:
     return [(i, i + 1, r0, min(ho, r0 + band)) for i in range(n) for r0 in range(0, ho, band)]
 
 
-_column_buffers = threading.local()  # per thread: dtype name -> the buffer _cols writes into
-_KEPT_COLUMNS = 1 << 24  # entries: a larger column matrix is made for its call alone
-
-
 def _cols(xp: np.ndarray, geom: _Geom, out_hw: tuple, band: tuple | None = None) -> np.ndarray:
     """The folded column matrix (C*kh*kw, N*Ho*Wo) of the padded xp (one strided copy); with
-    ``band`` = (r0, r1), of output rows r0:r1 only.
-
-    The matrix is written into a buffer of this thread's and is only valid until the next call:
-    every caller multiplies it at once and drops it. A column matrix is megabytes, made for each
-    block of every convolution; a fresh one is fresh memory to the copy (its pages fault, or at
-    least miss the cache), the buffer is memory the last block used. Measured on the s09 step:
-    in one process, alternating, its column copies 17.4 -> 14.4 ms and the step -4 %; in fresh
-    processes, alternating (12 rounds), the step -1.4 % and the s08 step -0.9 %."""
+    ``band`` = (r0, r1), of output rows r0:r1 only."""
     v = _windows(xp, geom, out_hw)
     if band is not None:
         v = v[..., band[0]:band[1], :]
     n, c, kh, kw, ho, wo = v.shape
-    size = c * kh * kw * n * ho * wo
-    buf = getattr(_column_buffers, v.dtype.name, None)
-    if buf is None or buf.size < size:
-        buf = np.empty(size, v.dtype)
-        if size <= _KEPT_COLUMNS:
-            setattr(_column_buffers, v.dtype.name, buf)
-    cols = buf[:size].reshape(c, kh, kw, n, ho, wo)
-    np.copyto(cols, v.transpose(1, 2, 3, 0, 4, 5))
-    return cols.reshape(c * kh * kw, n * ho * wo)
+    return v.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * ho * wo)
 
 
 def _channels_first(g4: np.ndarray, groups: int) -> np.ndarray:
