@@ -2,6 +2,7 @@
 
     python benchmarks/instructions.py                 # this repository's src
     python benchmarks/instructions.py --src A --src B # compare two source trees
+    python benchmarks/instructions.py --mlp           # per s06 step, against plain NumPy's step
 
 Wall-clock ratios on a shared VM move by 10-20 % from one minute to the next; an instruction count
 does not move at all (same interpreter, same inputs, hash seed and address layout fixed), so a
@@ -50,8 +51,21 @@ else:
             y.backward(seed)
 """
 
+# run under valgrind: k s06 MLP steps after 5 of warm-up, dyngrad's (mode "dyngrad") or the
+# plain-NumPy step of the `bounds` workload (mode "numpy")
+_MLP_CHILD = r"""
+import sys
+sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[2])
+import dyngrad, references, workloads
+k, mode = int(sys.argv[3]), sys.argv[4]
+step = references.make_mlp_floor() if mode == "numpy" else workloads.make_mlp(dyngrad)
+step(5)
+step(k)
+"""
 
-def _instructions(src: str, k: int, mode: str, script: str) -> int:
+
+def _instructions(src: str, k: int, mode: str, script: str, kinds: dict | None = None) -> int:
+    """The instructions of one run of ``script``; ``kinds``, if given, gets them by kind of code."""
     env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1")
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,10 +74,49 @@ def _instructions(src: str, k: int, mode: str, script: str) -> int:
         if shutil.which("setarch"):
             cmd = ["setarch", "-R", *cmd]  # no address randomisation: set and dict layouts repeat
         err = subprocess.run(cmd, env=env, capture_output=True, text=True).stderr
-    found = re.search(r"Collected\s*:\s*(\d+)", err)
-    if not found:
-        raise SystemExit(f"callgrind gave no count for {src} ({mode}):\n{err[-2000:]}")
+        found = re.search(r"Collected\s*:\s*(\d+)", err)
+        if not found:
+            raise SystemExit(f"callgrind gave no count for {src} ({mode}):\n{err[-2000:]}")
+        if kinds is not None:
+            kinds.update(_by_kind(f"{tmp}/out"))
     return int(found.group(1))
+
+
+def _by_kind(out_file: str) -> dict:
+    """Instructions per kind of code (the interpreter, NumPy, BLAS, the C library, other), from
+    callgrind_annotate's per-function lines ("count (pct) file:function [object]")."""
+    text = subprocess.run(["callgrind_annotate", "--threshold=100", out_file], capture_output=True,
+                          text=True).stdout
+    kinds: dict = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+\([\s\d.]+%\)\s+.*\[(.*)\]\s*$", line)
+        if not m:
+            continue
+        obj = os.path.basename(m.group(2))
+        kind = ("BLAS" if "blas" in obj else  # (NumPy's OpenBLAS lies in numpy.libs)
+                "NumPy" if "numpy" in m.group(2) else
+                "interpreter" if obj.startswith(("python", "libpython")) else
+                "C library" if obj.startswith(("libc.", "libm.", "ld-linux")) else "other")
+        kinds[kind] = kinds.get(kind, 0) + int(m.group(1).replace(",", ""))
+    return kinds
+
+
+def per_mlp_step(src: str, numpy_floor: bool = False, steps: int = 20) -> tuple[float, dict]:
+    """Instructions per s06 MLP step (dyngrad from ``src``, or the plain-NumPy step), and how
+    they split between the interpreter, NumPy, BLAS and the rest: the difference of a run of
+    10 + ``steps`` steps and one of 10."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(_MLP_CHILD)
+    mode = "numpy" if numpy_floor else "dyngrad"
+    few: dict = {}
+    many: dict = {}
+    try:
+        with ThreadPoolExecutor(2) as pool:  # one valgrind per core
+            n_few, n_many = pool.map(lambda r: _instructions(src, r[0], mode, f.name, r[1]),
+                                     ((10, few), (10 + steps, many)))
+    finally:
+        os.unlink(f.name)
+    return (n_many - n_few) / steps, {k: (many[k] - few.get(k, 0)) / steps for k in many}
 
 
 def per_op(src: str, chains: int = 200) -> tuple[float, float]:
@@ -87,10 +140,21 @@ def main() -> None:
     parser.add_argument("--src", action="append", help="a dyngrad source folder (repeatable); "
                         "default: this repository's src")
     parser.add_argument("--chains", type=int, default=200, help="chains of 50 ops per count")
+    parser.add_argument("--mlp", action="store_true", help="instructions per s06 MLP step instead, "
+                        "beside the plain-NumPy step's, split by kind of code")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not on PATH: this count needs it")
     sys.path.insert(0, HERE)
+    if args.mlp:
+        print(f"python {sys.version.split()[0]}; instructions per s06 MLP step (callgrind)")
+        rows = [("plain NumPy", *per_mlp_step(os.path.join(REPO, "src"), numpy_floor=True))]
+        rows += [(f"dyngrad {src}", *per_mlp_step(os.path.abspath(src)))
+                 for src in args.src or [os.path.join(REPO, "src")]]
+        for label, total, kinds in rows:
+            split = ", ".join(f"{k} {v:,.0f}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
+            print(f"  {label}: {total:,.0f} ({split})")
+        return
     print(f"python {sys.version.split()[0]}; instructions per op of the 50-op chain (callgrind)")
     for src in args.src or [os.path.join(REPO, "src")]:
         fwd, bwd = per_op(os.path.abspath(src), args.chains)
