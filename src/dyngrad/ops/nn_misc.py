@@ -169,7 +169,6 @@ class Embedding(Op):
     """``weight[indices]``: rows of the table. The gradient adds each output row's gradient into
     its table row (``EmbeddingRowsAdd``)."""
 
-    stateless = False
     _release_attrs = ("indices", "coef")
 
     def forward(self, weight, *, indices, coef=None):
@@ -185,7 +184,6 @@ class Embedding(Op):
 class EmbeddingRowsAdd(Op):
     """A zero table of ``num`` rows with each row of ``rows`` added at its index (repeats add up)."""
 
-    stateless = False
     _release_attrs = ("indices",)
 
     def forward(self, rows, *, indices, num):

@@ -305,7 +305,6 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 class AvgPool(Op):
     """Window sums divided by ``divisor`` (a scalar or a per-output-position array)."""
 
-    stateless = False
     _release_attrs = ("divisor",)
 
     def forward(self, x, *, geom: _Geom, out_hw: tuple, divisor):

@@ -403,7 +403,6 @@ class PickSpread(Op):
     """A gradient ``g`` (kept dims) put at ``idx`` along ``dim`` in zeros of ``shape``: the
     backward of max/min/median along a dim. Its adjoint picks the gradient at ``idx`` again."""
 
-    stateless = False
     _release_attrs = ("idx",)
 
     def forward(self, g, *, idx, dim, shape):
@@ -422,7 +421,6 @@ class PickSpread(Op):
 class Pick(Op):
     """The elements at ``idx`` along ``dim`` (kept dims): the adjoint of ``PickSpread``."""
 
-    stateless = False
     _release_attrs = ("idx",)
 
     def forward(self, h, *, idx, dim):
