@@ -11,6 +11,8 @@ gradient back to each input's shape (``_unbroadcast``)."""
 
 from __future__ import annotations
 
+import math
+
 from .. import dtypes
 from .._numpy import np
 from ..autograd.function import Op, apply_inplace
@@ -44,14 +46,21 @@ class MaskedGrad(Op):
     ``np.where``); only when that leaves a nan (an inf or nan in ``g`` under a False) is the
     result redone with ``np.where``, so blocked positions are exactly 0 as in PyTorch. Linear in
     ``g`` and its own adjoint: its backward is the same op, which keeps double backward in
-    dyngrad ops."""
+    dyngrad ops. The nan test is a dot product of the result with itself (BLAS: 2x faster than
+    a sum for float32 and float64), finite exactly when every entry is, unless the squares
+    overflow; that only sends a finite result through ``np.where`` too, which gives it unchanged."""
 
     _release_attrs = ("mask",)
 
     def forward(self, g, *, mask):
         self.mask = mask
         out = np.multiply(g._data, mask)
-        if not np.isfinite(np.add.reduce(out, axis=None)):
+        if out.dtype.char in "fd":
+            flat = out.reshape(-1)
+            finite = math.isfinite(np.dot(flat, flat))
+        else:
+            finite = np.isfinite(np.add.reduce(out, axis=None))
+        if not finite:
             out = np.where(mask, g._data, out.dtype.type(0))
         return out
 
