@@ -142,11 +142,11 @@ def _reduce_array(per: np.ndarray, reduction: str, denom) -> np.ndarray:
     return total / denom if reduction == "mean" else total
 
 
-def _per_row_grad(g: Tensor, reduction: str, denom) -> Tensor:
-    """The loss gradient as a factor per (N, 1, d1, ...) row of the input: the adjoint of
-    ``_reduce_array``."""
+def _per_row_grad(g, reduction: str, denom):
+    """The loss gradient (a Tensor, or its array when no graph is recorded) as a factor per
+    (N, 1, d1, ...) row of the input: the adjoint of ``_reduce_array``."""
     if reduction == "none":
-        return g.unsqueeze(1)
+        return g[:, None]
     if reduction == "mean":  # every target ignored (denom 0): PyTorch's gradient is 0, not g / 0
         return g / denom if denom else g * 0.0
     return g
@@ -226,21 +226,22 @@ class SoftmaxCrossEntropyIndex(Op):
 
     def backward(self, g):
         (x,) = self.saved_tensors
-        g = _per_row_grad(g, self.reduction, self.denom)
         dt = x._data.dtype
         wt = np.expand_dims(self.wt, 1) if self.wt is not None else None
         if grad_mode.enabled:  # the backward is being recorded: make it a function of x
+            g = _per_row_grad(g, self.reduction, self.denom)
             q = np.zeros(x._data.shape, dt)
             q[self.at] = self.wt if wt is not None else 1
             p = softmax(x, 1)
             return g * ((p * _wrap(wt) if wt is not None else p) - _wrap(q))
+        gd = _per_row_grad(g._data, self.reduction, self.denom)
         # g * wt * softmax, then g * wt subtracted at the targets; written over the exp buffer,
         # which a second backward (retain_graph) then recomputes
         e, sums = self.exp, self.sums
         if e is None:
             _, e, sums = self._exp_rows(x._data)
         self.exp = None
-        scale = np.asarray(g._data * wt if wt is not None else g._data, dt)
+        scale = np.asarray(gd * wt if wt is not None else gd, dt)
         gx = np.multiply(e, scale / sums, out=e)
         gx[self.at] -= scale[:, 0] if scale.ndim else scale
         return _wrap(gx)
