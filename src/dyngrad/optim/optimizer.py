@@ -306,10 +306,9 @@ def _blocks(*arrays: np.ndarray) -> list | None:
     """Tuples of flat views of the same-sized ``arrays``, _BLOCK elements at a time, for an
     elementwise update run block by block: the same operations per element, so the same result
     as on the whole arrays. Measured against whole-array updates: Adam and SGD 1.7-1.8x as fast
-    at 512K and 2.5M elements. None for arrays of up to two blocks (no gain there) or not all
-    C-contiguous: update them whole."""
+    at 512K and 2.5M elements. None for arrays not all C-contiguous: update them whole."""
     n = arrays[0].size
-    if n <= 2 * _BLOCK or not all(a.flags.c_contiguous for a in arrays):
+    if not all(a.flags.c_contiguous for a in arrays):
         return None
     flat = [a.reshape(-1) for a in arrays]
     return [tuple(f[i:i + _BLOCK] for f in flat) for i in range(0, n, _BLOCK)]
@@ -318,12 +317,17 @@ def _blocks(*arrays: np.ndarray) -> list | None:
 def _blockwise(update, arrays: tuple, scratches: int, **settings) -> None:
     """``update(*scratch, *arrays, **settings)``, an elementwise update in place, on the arrays
     whole or block by block (``_blocks``); ``scratch``: ``scratches`` arrays of the block's shape
-    and dtype, to write temporaries into."""
-    blocks = _blocks(*arrays)
+    and dtype, to write temporaries into. Arrays of up to two blocks are updated whole (no gain
+    from blocks there)."""
+    first = arrays[0]
+    blocks = _blocks(*arrays) if first.size > 2 * _BLOCK else None
     if blocks is None:
-        update(*[np.empty_like(arrays[0]) for _ in range(scratches)], *arrays, **settings)
+        if scratches == 1:  # (no list to build for the common case)
+            update(np.empty_like(first), *arrays, **settings)
+        else:
+            update(*[np.empty_like(first) for _ in range(scratches)], *arrays, **settings)
         return
-    scratch = [np.empty(_BLOCK, arrays[0].dtype) for _ in range(scratches)]
+    scratch = [np.empty(_BLOCK, first.dtype) for _ in range(scratches)]
     for block in blocks[:-1]:
         update(*scratch, *block, **settings)
     last = blocks[-1]
