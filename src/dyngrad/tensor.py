@@ -480,6 +480,7 @@ class Tensor(TensorMethods):
 
         if self._post_acc_hooks is None:
             self._post_acc_hooks = []
+            self._edge()[0]._flagged = True  # the engine runs a flagged leaf's node in order
         self._post_acc_hooks.append(hook)
         return _RemovableHandle(self._post_acc_hooks, hook)
 

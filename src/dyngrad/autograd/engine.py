@@ -251,7 +251,15 @@ def run_backward(
                     else:
                         _accumulate(b, nr, g, child, create_graph)
                 state[0] -= 1
-                if not state[0] and (needed is None or child in needed or child in capture):
+                if state[0]:
+                    continue
+                if type(child) is AccumulateGrad and not child._flagged and capture is None:
+                    # a leaf's gradient is complete: stored now rather than after a trip through
+                    # the ready list (leaves with hooks are flagged, and keep the order of that list)
+                    t = child._var()
+                    if t is not None and state[1] is not None:
+                        _store_grad(t, state[1][0], create_graph, handed_out)
+                elif needed is None or child in needed or child in capture:
                     ready.append(child)
     finally:
         grad_mode.enabled = prev_mode
@@ -279,7 +287,8 @@ def _make_grads(outputs: Sequence[Tensor], grads: Sequence, what: str) -> list[T
                     f"grad can be implicitly created only for scalar outputs ({what} got an output "
                     f"of shape {list(out.shape)}; pass a gradient of that shape)"
                 )
-            g = _wrap(np.ones(out._data.shape, out._data.dtype))
+            shape = out._data.shape  # (np.ones is a Python function: 4x the time of np.array)
+            g = _wrap(np.array(1, out._data.dtype) if shape == () else np.ones(shape, out._data.dtype))
         elif not isinstance(g, Tensor):
             g = _wrap(np.asarray(g, dtype=out._data.dtype))
         elif g._data.shape != out._data.shape:
