@@ -123,6 +123,61 @@ def test_parameter_containers_repr_match_torch(torch_names):
 # --- registration -----------------------------------------------------------------------------------
 
 
+def _agrees(m, gone=()) -> bool:
+    """Every registered member is the module's attribute, and the names in ``gone`` are not."""
+    for registry in (m._parameters, m._buffers, m._modules):
+        for name, value in registry.items():
+            assert getattr(m, name) is value and m.__dict__[name] is value, name
+    for name in gone:
+        assert name not in m.__dict__ and not hasattr(m, name), name
+    return True
+
+
+def test_members_stay_the_attributes_through_every_change():
+    import copy
+    import pickle
+
+    m = nn.Module()
+    m.a = nn.Parameter(dyngrad.ones(2))
+    m.sub = nn.Linear(2, 2)
+    m.register_buffer("buf", dyngrad.zeros(2))
+    assert _agrees(m)
+    m._parameters["b"] = nn.Parameter(dyngrad.zeros(1))  # the registries written directly
+    del m._modules["sub"]
+    assert _agrees(m, gone=["sub"]) and m.b is m._parameters["b"]
+    assert m._parameters.pop("b") is not None and m._parameters.pop("b", None) is None
+    m._buffers.update(c=dyngrad.ones(3))
+    m._buffers.setdefault("d", dyngrad.ones(4))
+    m._buffers |= {"e": None}
+    assert _agrees(m, gone=["b"]) and m.e is None
+    m._buffers.popitem()
+    m._parameters.clear()
+    assert _agrees(m, gone=["a", "e"])
+    m._buffers = {"fresh": dyngrad.ones(1)}  # a registry replaced wholesale
+    assert _agrees(m, gone=["buf", "c", "d"]) and type(m._buffers) is not dict
+    m.w = nn.Parameter(dyngrad.ones(2))
+    m.w = None
+    del m.fresh
+    assert _agrees(m, gone=["fresh"]) and m.w is None
+    m.sub = nn.Linear(2, 2)
+    m.to(dyngrad.float64)
+    assert _agrees(m.sub) and m.sub.weight.dtype == dyngrad.float64
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m)), copy.copy(m)):
+        assert _agrees(clone) and _agrees(clone.sub)
+        clone.sub = nn.Linear(3, 3)  # a clone's registry is its own
+        assert m.sub.weight.shape == (2, 2) and m._modules["sub"] is m.sub
+    assert copy.deepcopy(m).sub.weight is not m.sub.weight
+
+
+def test_sequential_renumbering_leaves_no_stale_members():
+    seq = nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Tanh())
+    del seq[0]
+    assert list(seq._modules) == ["0", "1"] and _agrees(seq, gone=["2"])
+    assert isinstance(getattr(seq, "0"), nn.ReLU)
+    seq.insert(0, nn.Sigmoid())
+    assert _agrees(seq) and isinstance(seq[0], nn.Sigmoid) and len(seq) == 3
+
+
 def test_attribute_assignment_registers():
     m = nn.Module()
     m.w = nn.Parameter(dyngrad.ones(2))
@@ -130,7 +185,7 @@ def test_attribute_assignment_registers():
     m.register_buffer("buf", dyngrad.zeros(2))
     m.plain = dyngrad.ones(1)  # a plain tensor is just an attribute
     assert list(m._parameters) == ["w"] and list(m._modules) == ["sub"] and list(m._buffers) == ["buf"]
-    assert "plain" not in m.state_dict() and "w" not in m.__dict__
+    assert "plain" not in m.state_dict() and m.__dict__["w"] is m._parameters["w"]
     m.buf = dyngrad.ones(2)  # assigning a tensor to a buffer name replaces the buffer
     assert m._buffers["buf"].numpy().tolist() == [1.0, 1.0]
     m.w = None  # None keeps the slot (like bias=False)

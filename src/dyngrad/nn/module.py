@@ -2,7 +2,8 @@
 
 Assigning a Parameter, a Module or a registered buffer name as an attribute registers it; the
 registries are ordered dicts, so iteration order (parameters, state_dict keys, named_modules)
-follows assignment order, exactly as in PyTorch."""
+follows assignment order, exactly as in PyTorch. Each registry also keeps its entries in the
+module's ``__dict__`` (``_members.Members``), so that ``self.weight`` is a plain attribute read."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..autograd import grad_mode
 from ..device import device as _device
 from ..tensor import Tensor, _wrap
 from ._hooks import RemovableHandle, full_backward_hook_call
+from ._members import Members
 from ._state_dict import StateDictMixin
 from .parameter import Buffer, Parameter
 
@@ -66,10 +68,10 @@ class Module(StateDictMixin):
             )
         d = self.__dict__
         d["training"] = True
-        d["_parameters"] = {}
-        d["_buffers"] = {}
+        d["_parameters"] = Members(self)
+        d["_buffers"] = Members(self)
         d["_non_persistent_buffers_set"] = set()
-        d["_modules"] = {}
+        d["_modules"] = Members(self)
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_backward_hooks"] = OrderedDict()
@@ -209,6 +211,9 @@ class Module(StateDictMixin):
 
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
+        if name in _REGISTRIES and isinstance(value, dict):  # a registry replaced wholesale
+            _bind_registry(self, name, value)
+            return
         params = d.get("_parameters")
         if isinstance(value, Parameter):
             if params is None:
@@ -513,6 +518,23 @@ class Module(StateDictMixin):
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        for name in _REGISTRIES:  # pickled (and copied) as plain dicts: bound to this module again
+            if name in state:
+                _bind_registry(self, name, state[name])
+
+
+_REGISTRIES = ("_parameters", "_buffers", "_modules")
+
+
+def _bind_registry(module: Module, name: str, entries: dict) -> None:
+    """Make ``entries`` the module's registry ``name`` (a ``Members`` of its own), the attribute
+    copies of the registry it replaces dropped first."""
+    d = module.__dict__
+    old = d.get(name)
+    if isinstance(old, Members) and old is not entries:
+        for key in old:
+            d.pop(key, None)
+    d[name] = Members(module, entries)
 
 
 def _forget(d: dict, name: str, *registries: str) -> None:

@@ -8,10 +8,9 @@ from ...tensor import Tensor
 __all__ = ["linear", "bilinear"]
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias``: ``input`` is ``(*, in_features)``, ``weight``
-    ``(out_features, in_features)``, ``bias`` ``(out_features,)``."""
-    return _linalg.linear(input, weight, bias)
+# ``input @ weight.T + bias`` (input (*, in_features), weight (out_features, in_features), bias
+# (out_features,)): the op itself, not a wrapper (a call less on every linear layer's forward)
+linear = _linalg.linear
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -24,9 +24,10 @@ def _abs_index(idx, size: int) -> int:
 
 def _renumber(module: Module) -> None:
     """After a deletion the keys are 0..n-1 again, as in PyTorch."""
-    module.__dict__["_modules"] = OrderedDict(
-        (str(i), m) for i, m in enumerate(module._modules.values())
-    )
+    modules = module._modules
+    kept = list(modules.values())
+    modules.clear()
+    modules.update((str(i), m) for i, m in enumerate(kept))
 
 
 class Sequential(Module):
