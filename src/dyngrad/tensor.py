@@ -486,9 +486,7 @@ class Tensor(TensorMethods):
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # --- operators -------------------------------------------------------------------------
     # +, -, *, / and unary - are their primitives' apply itself, ** is pow without its out=
@@ -645,8 +643,10 @@ def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 
 
-# The op modules import Tensor from here, so they are imported (and bound for the mixin's
-# methods) after it is defined.
+# The op modules and the engine import Tensor from here, so they are imported (and bound for the
+# mixin's methods, and for backward: an import statement in a method costs ~1 us a call) after it
+# is defined.
+from .autograd import engine as _engine  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import indexing as _ix  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
