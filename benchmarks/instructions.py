@@ -3,6 +3,7 @@
     python benchmarks/instructions.py                 # this repository's src
     python benchmarks/instructions.py --src A --src B # compare two source trees
     python benchmarks/instructions.py --mlp           # per s06 step, against plain NumPy's step
+    python benchmarks/instructions.py --mlp --caches  # its simulated cache misses per step
 
 Wall-clock ratios on a shared VM move by 10-20 % from one minute to the next; an instruction count
 does not move at all (same interpreter, same inputs, hash seed and address layout fixed), so a
@@ -64,22 +65,48 @@ step(k)
 """
 
 
-def _instructions(src: str, k: int, mode: str, script: str, kinds: dict | None = None) -> int:
-    """The instructions of one run of ``script``; ``kinds``, if given, gets them by kind of code."""
+def _valgrind(tool: list, src: str, k: int, mode: str, script: str, out: str) -> str:
+    """Run ``script`` under valgrind with the ``tool`` options (output file ``out``); its stderr."""
     env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1")
+    name = tool[0].split("=")[1]  # "--tool=callgrind": its output option is --callgrind-out-file
+    cmd = ["valgrind", *tool, f"--{name}-out-file={out}", sys.executable, script, src, HERE,
+           str(k), mode]
+    if shutil.which("setarch"):
+        cmd = ["setarch", "-R", *cmd]  # no address randomisation: set and dict layouts repeat
+    return subprocess.run(cmd, env=env, capture_output=True, text=True).stderr
+
+
+def _instructions(src: str, k: int, mode: str, script: str, kinds: dict | None = None) -> int:
+    """The instructions of one run of ``script``; ``kinds``, if given, gets them by kind of code."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable,
-               script, src, HERE, str(k), mode]
-        if shutil.which("setarch"):
-            cmd = ["setarch", "-R", *cmd]  # no address randomisation: set and dict layouts repeat
-        err = subprocess.run(cmd, env=env, capture_output=True, text=True).stderr
+        err = _valgrind(["--tool=callgrind"], src, k, mode, script, f"{tmp}/out")
         found = re.search(r"Collected\s*:\s*(\d+)", err)
         if not found:
             raise SystemExit(f"callgrind gave no count for {src} ({mode}):\n{err[-2000:]}")
         if kinds is not None:
             kinds.update(_by_kind(f"{tmp}/out"))
     return int(found.group(1))
+
+
+# cachegrind's model of this machine's caches: L1i 32K, L1d 48K, and the 2 MB L2 as its last
+# level (a miss there goes to the shared L3 or memory)
+_CACHES = ["--tool=cachegrind", "--cache-sim=yes", "--I1=32768,8,64", "--D1=49152,12,64", "--LL=2097152,16,64"]
+_MISSES = {"instructions": "I   refs", "L1i misses": "I1  misses", "L1d misses": "D1  misses",
+           "L2 misses (code)": "LLi misses", "L2 misses (data)": "LLd misses"}
+
+
+def _cache_misses(src: str, k: int, mode: str, script: str) -> dict:
+    """Instructions and simulated cache misses of one run of ``script`` (see _CACHES)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        err = _valgrind(_CACHES, src, k, mode, script, f"{tmp}/out")
+    counts = {}
+    for name, label in _MISSES.items():
+        found = re.search(re.escape(label) + r":\s*([\d,]+)", err)
+        if not found:
+            raise SystemExit(f"cachegrind gave no {label!r} for {src} ({mode}):\n{err[-2000:]}")
+        counts[name] = int(found.group(1).replace(",", ""))
+    return counts
 
 
 def _by_kind(out_file: str) -> dict:
@@ -101,19 +128,26 @@ def _by_kind(out_file: str) -> dict:
     return kinds
 
 
-def per_mlp_step(src: str, numpy_floor: bool = False, steps: int = 20) -> tuple[float, dict]:
+def per_mlp_step(src: str, numpy_floor: bool = False, steps: int = 20, caches: bool = False) -> tuple[float, dict]:
     """Instructions per s06 MLP step (dyngrad from ``src``, or the plain-NumPy step), and how
     they split between the interpreter, NumPy, BLAS and the rest: the difference of a run of
-    10 + ``steps`` steps and one of 10."""
+    10 + ``steps`` steps and one of 10. With ``caches``: instead of the split, the simulated
+    cache misses per step (``_CACHES``)."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(_MLP_CHILD)
     mode = "numpy" if numpy_floor else "dyngrad"
     few: dict = {}
     many: dict = {}
+
+    def run(k: int, into: dict) -> int:
+        if caches:
+            into.update(_cache_misses(src, k, mode, f.name))
+            return into["instructions"]
+        return _instructions(src, k, mode, f.name, into)
+
     try:
         with ThreadPoolExecutor(2) as pool:  # one valgrind per core
-            n_few, n_many = pool.map(lambda r: _instructions(src, r[0], mode, f.name, r[1]),
-                                     ((10, few), (10 + steps, many)))
+            n_few, n_many = pool.map(lambda r: run(*r), ((10, few), (10 + steps, many)))
     finally:
         os.unlink(f.name)
     return (n_many - n_few) / steps, {k: (many[k] - few.get(k, 0)) / steps for k in many}
@@ -142,16 +176,22 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=200, help="chains of 50 ops per count")
     parser.add_argument("--mlp", action="store_true", help="instructions per s06 MLP step instead, "
                         "beside the plain-NumPy step's, split by kind of code")
+    parser.add_argument("--caches", action="store_true", help="with --mlp: simulated cache misses per "
+                        "step (cachegrind: L1i, L1d, and the 2 MB L2 as last level) instead of the split")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not on PATH: this count needs it")
     sys.path.insert(0, HERE)
     if args.mlp:
-        print(f"python {sys.version.split()[0]}; instructions per s06 MLP step (callgrind)")
-        rows = [("plain NumPy", *per_mlp_step(os.path.join(REPO, "src"), numpy_floor=True))]
-        rows += [(f"dyngrad {src}", *per_mlp_step(os.path.abspath(src)))
+        what = "cache misses (cachegrind)" if args.caches else "instructions (callgrind)"
+        print(f"python {sys.version.split()[0]}; per s06 MLP step: {what}")
+        rows = [("plain NumPy", *per_mlp_step(os.path.join(REPO, "src"), numpy_floor=True, caches=args.caches))]
+        rows += [(f"dyngrad {src}", *per_mlp_step(os.path.abspath(src), caches=args.caches))
                  for src in args.src or [os.path.join(REPO, "src")]]
         for label, total, kinds in rows:
+            if args.caches:
+                print(f"  {label}: " + ", ".join(f"{k} {v:,.0f}" for k, v in kinds.items()))
+                continue
             split = ", ".join(f"{k} {v:,.0f}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
             print(f"  {label}: {total:,.0f} ({split})")
         return
