@@ -34,32 +34,36 @@ def test_activations_at_nan_and_kinks_match_torch(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
-def test_relu_gradient_blocks_inf_and_nan_and_passes_huge_values(dtype):
-    # the incoming gradient's inf and nan are blocked where x <= 0 (exactly 0 there, as in
-    # PyTorch) and passed where x > 0; finite values whose squares overflow pass unchanged
+def test_relu_gradient_blocks_inf_nan_and_negatives_to_plus_zero(dtype):
+    # the incoming gradient's inf, nan and negative values are blocked where x <= 0 (+0 there,
+    # as in PyTorch: not nan, not -0) and passed where x > 0, huge values unchanged
     big = float(np.finfo(dtype).max) / 2
-    x = dyngrad.tensor([1.0, -1.0, 2.0, -2.0, 0.0, 3.0, -3.0], dtype=getattr(dyngrad, dtype), requires_grad=True)
-    g = [float("inf"), float("inf"), float("nan"), float("nan"), -float("inf"), big, big]
+    x = dyngrad.tensor([1.0, -1.0, 2.0, -2.0, 0.0, 3.0, -3.0, -4.0, 5.0],
+                       dtype=getattr(dyngrad, dtype), requires_grad=True)
+    g = [float("inf"), float("inf"), float("nan"), float("nan"), -float("inf"), big, big, -1.5, -big]
     dyngrad.relu(x).backward(dyngrad.tensor(g, dtype=getattr(dyngrad, dtype)))
-    expected = np.array([float("inf"), 0, float("nan"), 0, 0, big, 0], dtype=dtype)
+    expected = np.array([float("inf"), 0, float("nan"), 0, 0, big, 0, 0, -big], dtype=dtype)
     np.testing.assert_array_equal(x.grad.numpy(), expected)
-    assert not np.signbit(x.grad.numpy()[[1, 3, 4, 6]]).any()
+    assert not np.signbit(x.grad.numpy()[[1, 3, 4, 6, 7]]).any()
 
 
 @needs_torch
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_relu_gradient_with_inf_and_nan_matches_torch(dtype):
+@pytest.mark.parametrize("special", [True, False])
+def test_relu_gradient_matches_torch_to_the_bit(dtype, special):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16, 9)).astype(dtype)
-    g = rng.standard_normal((16, 9)).astype(dtype)
-    g.flat[::7] = np.inf
-    g.flat[3::11] = np.nan
+    g = rng.standard_normal((16, 9)).astype(dtype)  # negative values where x < 0 give +0, not -0
+    if special:
+        g.flat[::7] = np.inf
+        g.flat[3::11] = np.nan
     results = []
     for L in (dyngrad, torch):
         t = L.tensor(x, requires_grad=True)
         L.relu(t).backward(L.tensor(g))
         results.append(t.grad.numpy())
     np.testing.assert_array_equal(*results)
+    np.testing.assert_array_equal(*(np.signbit(r) for r in results))  # +0 where blocked, as PyTorch
 
 
 @needs_torch

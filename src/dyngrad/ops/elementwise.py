@@ -11,8 +11,6 @@ gradient back to each input's shape (``_unbroadcast``)."""
 
 from __future__ import annotations
 
-import math
-
 from .. import dtypes
 from .._numpy import np
 from ..autograd.function import Op, apply_inplace
@@ -40,29 +38,30 @@ def _zeros_like(g: Tensor) -> Tensor:
     return _wrap(np.zeros(g._data.shape, g._data.dtype))
 
 
+# the integer type of each float width, to select a float's bits with a bitwise and
+_BITS = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
 class MaskedGrad(Op):
-    """``g`` where the bool array ``mask`` is True, else 0: the backward of the ops that pass a
-    gradient through or block it (relu). A multiply by the mask (about ten times faster than
-    ``np.where``); only when that leaves a nan (an inf or nan in ``g`` under a False) is the
-    result redone with ``np.where``, so blocked positions are exactly 0 as in PyTorch. Linear in
+    """``g`` where the bool array ``mask`` is True, else +0: the backward of the ops that pass a
+    gradient through or block it (relu). Done on the bits: ``g``'s bits and'ed with a mask of
+    all ones or all zeros, so a blocked position is exactly +0 whatever ``g`` holds there (inf,
+    nan, a negative number, whose product with a False would be nan or -0) and a passed one is
+    ``g`` bit for bit (nan included), as in PyTorch, in one pass besides the mask's. Linear in
     ``g`` and its own adjoint: its backward is the same op, which keeps double backward in
-    dyngrad ops. The nan test is a dot product of the result with itself (BLAS: 2x faster than
-    a sum for float32 and float64), finite exactly when every entry is, unless the squares
-    overflow; that only sends a finite result through ``np.where`` too, which gives it unchanged."""
+    dyngrad ops."""
 
     _release_attrs = ("mask",)
 
     def forward(self, g, *, mask):
         self.mask = mask
-        out = np.multiply(g._data, mask)
-        if out.dtype.char in "fd":
-            flat = out.reshape(-1)
-            finite = math.isfinite(np.dot(flat, flat))
-        else:
-            finite = np.isfinite(np.add.reduce(out, axis=None))
-        if not finite:
-            out = np.where(mask, g._data, out.dtype.type(0))
-        return out
+        gd = g._data
+        bits = _BITS.get(gd.dtype.itemsize) if gd.dtype.kind == "f" else None
+        if bits is None:
+            return np.where(mask, gd, gd.dtype.type(0))
+        keep = np.negative(mask, dtype=bits)  # -1 (all ones) or 0
+        into = keep if type(keep) is np.ndarray and keep.shape == gd.shape else None  # (0-d: scalars)
+        return np.bitwise_and(gd.view(bits), keep, out=into).view(gd.dtype)
 
     def backward(self, gg):
         return MaskedGrad.apply(gg, mask=self.mask)
