@@ -7,7 +7,7 @@ from typing import Any
 
 from .._numpy import np
 from ..tensor import Tensor, _wrap
-from .optimizer import Optimizer, _blockwise, _check_lr, _weight_decayed
+from .optimizer import Optimizer, _blockwise, _check_lr, _params_with_grad, _weight_decayed
 
 __all__ = ["SGD"]
 
@@ -50,17 +50,12 @@ class SGD(Optimizer):
         nesterov = group["nesterov"]
         weight_decay = group["weight_decay"]
         maximize = group["maximize"]
-        decayed = weight_decay != 0 or maximize
-        state_of = self.state
-        for p in group["params"]:
-            g = p._grad
-            if g is None:
-                continue
+        for p, grad in _params_with_grad(group):
             param = p._data
-            grad = _weight_decayed(g._data, param, weight_decay, maximize) if decayed else g._data
-            arrays, fresh = (param, grad), False
+            grad = _weight_decayed(grad, param, weight_decay, maximize)
+            buf, fresh = None, False
             if momentum != 0:
-                state = state_of[p]
+                state = self.state[p]
                 buf_t = state.get("momentum_buffer")
                 fresh = buf_t is None
                 if fresh:
@@ -68,7 +63,7 @@ class SGD(Optimizer):
                     state["momentum_buffer"] = _wrap(buf)
                 else:
                     buf = buf_t._data
-                arrays = (param, grad, buf)
+            arrays = (param, grad) if buf is None else (param, grad, buf)
             _blockwise(_sgd_update, arrays, 1, lr=lr, momentum=momentum, dampening=dampening,
                        nesterov=nesterov, fresh=fresh)
             p._bump()
