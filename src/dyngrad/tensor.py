@@ -404,9 +404,7 @@ class Tensor(TensorMethods):
             return (fn, self._output_nr)
         node = self._acc_node
         if node is None:
-            from .autograd.engine import AccumulateGrad
-
-            node = self._acc_node = AccumulateGrad(self)
+            node = self._acc_node = _engine.AccumulateGrad(self)
             # what ``Op.apply`` reads of every input, now in this leaf's own dict too (the values
             # stay those the class gives): CPython 3.11's cached attribute read at a call site
             # misses on an object without the attribute in its own dict, and a site that meets

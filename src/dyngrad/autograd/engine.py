@@ -4,8 +4,9 @@
 2. Start from the roots; a node runs once every gradient it waits for has arrived (its count is 0).
    Running a node means: tensor hooks on its incoming gradients, then its ``backward``, whose
    results are summed into the buffers of the nodes it points to.
-3. Leaves are ``AccumulateGrad`` nodes, which add into ``tensor.grad``; ``grad()`` instead captures
-   the gradients of the requested inputs and only runs the nodes that lead to them.
+3. Leaves are ``AccumulateGrad`` nodes, which add into ``tensor.grad`` (one without hooks as soon as
+   its last gradient arrives, not through the ready list); ``grad()`` instead captures the
+   gradients of the requested inputs and only runs the nodes that lead to them.
 A node's saved tensors are dropped as soon as it has run, unless ``retain_graph``.
 """
 
@@ -53,6 +54,18 @@ def _store_grad(t: Tensor, g: Tensor, create_graph: bool, handed_out: set) -> No
         t._grad = old + g
     else:
         np.add(old._data, g._data, out=old._data)
+
+
+def _accumulate_leaf(node: AccumulateGrad, g: Tensor, create_graph: bool, handed_out: set) -> None:
+    """A leaf's node run: ``g`` into its tensor's ``.grad``, then the post-accumulate hooks."""
+    t = node._var()
+    if t is None:
+        return
+    _store_grad(t, g, create_graph, handed_out)
+    if t._post_acc_hooks:
+        for hook in list(t._post_acc_hooks):
+            if hook(t) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _sum(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
@@ -194,13 +207,7 @@ def run_backward(
                     continue  # leaves included: grad() leaves .grad alone
             elif type(node) is AccumulateGrad:
                 if buf[0] is not None:
-                    t = node._var()
-                    if t is not None:
-                        _store_grad(t, buf[0], create_graph, handed_out)
-                        if t._post_acc_hooks:
-                            for hook in list(t._post_acc_hooks):
-                                if hook(t) is not None:
-                                    raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+                    _accumulate_leaf(node, buf[0], create_graph, handed_out)
                 continue
             edges = node._edges
             if buf[0] is None and all(g is None for g in buf):
@@ -256,9 +263,8 @@ def run_backward(
                 if type(child) is AccumulateGrad and not child._flagged and capture is None:
                     # a leaf's gradient is complete: stored now rather than after a trip through
                     # the ready list (leaves with hooks are flagged, and keep the order of that list)
-                    t = child._var()
-                    if t is not None and state[1] is not None:
-                        _store_grad(t, state[1][0], create_graph, handed_out)
+                    if state[1] is not None:
+                        _accumulate_leaf(child, state[1][0], create_graph, handed_out)
                 elif needed is None or child in needed or child in capture:
                     ready.append(child)
     finally:
