@@ -83,6 +83,7 @@ OPS = {
     "cat": (lambda lib, a, b: lib.cat([a, b]), 2, "real"),
     "stack": (lambda lib, a, b: lib.stack([a, b]), 2, "real"),
     "where": (lambda lib, a, b: lib.where(a > 0, a, b), 2, "real"),
+    "mse_loss": (lambda lib, a, b: _functional(lib).mse_loss(a, b), 2, "real"),
 }
 SIZES = [(16,), (256, 256)]
 

@@ -330,3 +330,68 @@ def test_softmaxes_over_large_inputs_run_by_blocks_of_rows_to_the_same_bits(shap
         np.testing.assert_array_equal(blocked[2][1], whole[2][1])
     if torch is not None:
         np.testing.assert_allclose(blocked[0], torch.softmax(torch.tensor(x), dim).numpy(), rtol=1e-5, atol=1e-7)
+
+
+def _composed_mse(x, y, reduction):
+    """mse_loss as dyngrad composed it before its fused op: a subtraction, a square, a reduction."""
+    diff = x - y
+    sq = diff * diff
+    return sq.mean() if reduction == "mean" else sq.sum() if reduction == "sum" else sq
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(7, 9), (), (0, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mse_loss_is_one_node_with_the_composition_s_bits(reduction, shape, dtype):
+    """The fused mse_loss (one MseLossBackward0 node) gives the composed formula's value and
+    gradients bit for bit, for the input and the target, and its first backward again under
+    create_graph (so a second derivative is the composition's too)."""
+    rng = np.random.default_rng(1)
+    xa, ya = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    ga = rng.standard_normal(shape).astype(dtype) if reduction == "none" else np.asarray(0.3, dtype)
+    results = []
+    for fn in (lambda x, y: loss.mse_loss(x, y, reduction=reduction), lambda x, y: _composed_mse(x, y, reduction)):
+        x, y = dyngrad.tensor(xa, requires_grad=True), dyngrad.tensor(ya, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no division-by-zero warning over an empty input
+            out = fn(x, y)
+            gx, gy = dyngrad.autograd.grad(out, (x, y), dyngrad.tensor(ga), create_graph=True)
+        (ggx,) = dyngrad.autograd.grad((gx * gx).sum() + gy.sum(), (x,), allow_unused=True)
+        results.append((out, gx, gy, ggx))
+    (out, gx, gy, ggx), composed = results
+    assert out.grad_fn.name() == "MseLossBackward0" and composed[0].grad_fn.name() != "MseLossBackward0"
+    for a, b in zip((out, gx, gy, ggx), composed):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        assert a.dtype == b.dtype
+
+
+def test_mse_loss_first_order_backward_on_arrays_matches_the_composition_bit_for_bit():
+    rng = np.random.default_rng(2)
+    xa, ya = (rng.standard_normal((63, 10)).astype(np.float32) for _ in range(2))
+    grads = []
+    for fn in (loss.mse_loss, lambda x, y: _composed_mse(x, y, "mean")):
+        x, y = dyngrad.tensor(xa, requires_grad=True), dyngrad.tensor(ya, requires_grad=True)
+        for g in (1.0, *np.random.default_rng(4).random(6)):  # some g / n round apart from g * (1 / n)
+            fn(x, y).backward(dyngrad.tensor(g, dtype=dyngrad.float32))
+        grads.append((x.grad.numpy(), y.grad.numpy()))
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_torch
+def test_mse_loss_grad_fn_is_named_as_in_torch():
+    x, y = np.random.default_rng(3).standard_normal((2, 3, 4))
+    names = []
+    for L in (dyngrad, torch):
+        t = L.tensor(x, requires_grad=True)
+        names.append([F(L).mse_loss(t, L.tensor(y), reduction=r).grad_fn.name() for r in REDUCTIONS])
+    assert names[0] == names[1] == ["MseLossBackward0"] * 3
+
+
+def test_mse_loss_backward_refuses_an_input_modified_in_place():
+    x = dyngrad.rand(3, requires_grad=True)
+    y = x * 1
+    out = loss.mse_loss(y, dyngrad.rand(3))
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()
