@@ -395,3 +395,84 @@ def test_mse_loss_backward_refuses_an_input_modified_in_place():
     y.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.backward()
+
+
+def _composed_nll(x, target, weight, ignore_index, reduction):
+    """nll_loss as dyngrad composed it before its fused op: a gather, a product, a sum, a division."""
+    t = target.numpy()
+    valid = t != ignore_index
+    safe = np.where(valid, t, 0)
+    dt = x.detach().numpy().dtype
+    wt = (weight.numpy()[safe] if weight is not None else np.ones(t.shape, dt)) * valid
+    picked = x.gather(1, dyngrad.tensor(safe[:, None])).squeeze(1)
+    out = picked * dyngrad.tensor(-wt.astype(dt))
+    if reduction == "none":
+        return out
+    total = out.sum()
+    if reduction == "sum":
+        return total
+    denom = wt.astype(dt).sum()
+    return total + float("nan") if denom == 0 else total / dyngrad.tensor(np.asarray(denom, dt))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore", [None, 2, "all"])
+@pytest.mark.parametrize("shape", [(6, 5), (4, 5, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nll_loss_is_one_node_with_the_composition_s_bits(reduction, weighted, ignore, shape, dtype):
+    """The fused nll_loss (one NllLossBackward0 node) gives the composed formula's value and
+    gradient bit for bit (+0 where a target is ignored), and under create_graph a gradient that
+    is a function of the incoming one, as the composition's."""
+    rng = np.random.default_rng(5)
+    xa = rng.standard_normal(shape).astype(dtype)
+    ta = rng.integers(0, shape[1], shape[:1] + shape[2:])
+    if ignore == "all":
+        ta[...] = -100
+    elif ignore is not None:
+        ta.reshape(-1)[::2] = ignore
+    ignore_index = -100 if ignore in (None, "all") else ignore
+    weight = dyngrad.tensor(rng.uniform(0.2, 2.0, shape[1]).astype(dtype)) if weighted else None
+    target = dyngrad.tensor(ta)
+    # g > 0 somewhere: g * -wt is -0 at an ignored target, which the gradient must not hold
+    ga = rng.standard_normal(ta.shape).astype(dtype) if reduction == "none" else np.asarray(0.3, dtype)
+    results = []
+    for fn in (lambda x: loss.nll_loss(x, target, weight=weight, ignore_index=ignore_index, reduction=reduction),
+               lambda x: _composed_nll(x, target, weight, ignore_index, reduction)):
+        x = dyngrad.tensor(xa, requires_grad=True)
+        g = dyngrad.tensor(ga, requires_grad=True)
+        (first,) = dyngrad.autograd.grad(fn(x), (x,), g)
+        out = fn(x)
+        (gx,) = dyngrad.autograd.grad(out, (x,), g, create_graph=True)
+        (gg,) = dyngrad.autograd.grad((gx * gx).sum(), (g,))
+        results.append((out, first, gx, gg))
+    assert results[0][0].grad_fn.name() == "NllLossBackward0"
+    for a, b in zip(*results):
+        a, b = a.detach().numpy(), b.detach().numpy()
+        np.testing.assert_array_equal(a, b)
+        # (every target ignored: the mean is 0 / 0, a nan with the sign bit set as PyTorch's)
+        np.testing.assert_array_equal(np.signbit(a[~np.isnan(a)]), np.signbit(b[~np.isnan(b)]))
+
+
+def test_nll_loss_first_order_backward_on_arrays_matches_the_composition_bit_for_bit():
+    rng = np.random.default_rng(6)
+    xa = rng.standard_normal((63, 10)).astype(np.float32)
+    target = dyngrad.tensor(rng.integers(0, 10, 63))
+    grads, gs = [], (1.0, *rng.random(6))
+    for fn in (lambda x: loss.nll_loss(x, target), lambda x: _composed_nll(x, target, None, -100, "mean")):
+        x = dyngrad.tensor(xa, requires_grad=True)
+        for g in gs:
+            fn(x).backward(dyngrad.tensor(g, dtype=dyngrad.float32))
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(*grads)
+
+
+@needs_torch
+def test_nll_loss_grad_fn_is_named_as_in_torch():
+    x = np.random.default_rng(7).standard_normal((4, 5))
+    names = []
+    for L in (dyngrad, torch):
+        t = L.tensor(x, requires_grad=True)
+        names.append([F(L).nll_loss(t, L.tensor([0, 4, 2, 1]), reduction=r).grad_fn.name() for r in REDUCTIONS])
+        names[-1].append(bool(np.signbit(F(L).nll_loss(t, L.tensor([-100] * 4)).detach().numpy())))
+    assert names[0] == names[1] == ["NllLossBackward0"] * 3 + [True]

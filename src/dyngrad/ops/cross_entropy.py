@@ -2,8 +2,9 @@
 
 cross_entropy is fused: log_softmax and the target weighting in one op whose gradient is
 ``softmax - target`` (``SoftmaxCrossEntropyIndex`` for class-index targets, a gather instead of a
-dense one-hot product; ``SoftmaxCrossEntropy`` for probability targets and label smoothing);
-nll_loss is a composition of dyngrad ops."""
+dense one-hot product; ``SoftmaxCrossEntropy`` for probability targets and label smoothing).
+nll_loss is one op too (``NllLossIndex``), with the values and gradients of its composition (a
+gather, a product, a sum and a division) to the bit."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..autograd.function import Op
 from ._loss_args import _reduction
 from ._util import Tensor, _wrap, shape_str
 from .reduction import sum
+from .scatter import ScatterAdd
 from .softmax import _row_blocks, _shifted_exp, log_softmax, softmax
 
 
@@ -26,11 +28,12 @@ def _reduce_array(per: np.ndarray, reduction: str, denom) -> np.ndarray:
     return total / denom if reduction == "mean" else total
 
 
-def _per_row_grad(g, reduction: str, denom):
+def _per_row_grad(g, reduction: str, denom, per_target: bool = False):
     """The loss gradient (a Tensor, or its array when no graph is recorded) as a factor per
-    (N, 1, d1, ...) row of the input: the adjoint of ``_reduce_array``."""
+    (N, 1, d1, ...) row of the input (``per_target``: per (N, d1, ...) target): the adjoint of
+    ``_reduce_array``."""
     if reduction == "none":
-        return g[:, None]
+        return g if per_target else g[:, None]
     if reduction == "mean":  # every target ignored (denom 0): PyTorch's gradient is 0, not g / 0
         return g / denom if denom else g * 0.0
     return g
@@ -249,6 +252,44 @@ def cross_entropy(
     return out.squeeze(0) if unbatched and reduction == "none" else out
 
 
+class NllLossIndex(Op):
+    """``-wt * x[n, t]`` for log-probabilities x (N, C, d1, ...) and class-index targets, reduced:
+    one node, PyTorch's NllLossBackward0, where the composition made four. The gradient is
+    ``-g' * wt`` added at the targets to zeros (``g'`` the reduction's gradient), as the
+    composition's gather backward adds it: an ignored target (wt 0) leaves +0."""
+
+    _release_attrs = ("at", "wt", "safe")
+
+    def forward(self, x, *, safe, wt, reduction, denom):
+        d = x._data
+        at = _target_index(safe)
+        per = d[at] * -wt if wt is not None else np.negative(d[at])
+        if reduction == "mean" and not denom:  # every target ignored: 0 / 0, a nan as PyTorch's
+            with np.errstate(invalid="ignore"):
+                out = _reduce_array(per, reduction, denom)
+        else:
+            out = _reduce_array(per, reduction, denom)
+        if self.needs_input_grad:
+            self.shape, self.safe, self.at, self.wt = d.shape, safe, at, wt
+            self.reduction, self.denom = reduction, denom
+        return np.asarray(out, d.dtype)
+
+    def backward(self, g):
+        wt, zeros = self.wt, np.zeros(self.shape, g._data.dtype)
+        if grad_mode.enabled:  # the backward is being recorded: a function of g
+            rows = _per_row_grad(g, self.reduction, self.denom, per_target=True)
+            rows = rows * _wrap(-wt) if wt is not None else -rows
+            if rows.ndim != len(self.shape) - 1:
+                rows = rows.expand(*self.safe.shape)
+            return ScatterAdd.apply(_wrap(zeros), rows.unsqueeze(1), index=self.safe[:, None], dim=1)
+        rows = _per_row_grad(g._data, self.reduction, self.denom, per_target=True)
+        zeros[self.at] += rows * -wt if wt is not None else np.negative(rows)
+        return _wrap(zeros)
+
+    def name(self) -> str:
+        return "NllLossBackward0"
+
+
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -265,6 +306,11 @@ def nll_loss(
     unbatched = x._data.ndim == 1
     if unbatched:
         x, t = x.unsqueeze(0), t.reshape(1)
+    if x._data.dtype.kind == "f" and x._data.size:
+        safe, wt, _ = _class_targets(x, t, weight, ignore_index, "nll_loss", True)
+        denom = (wt.sum() if wt is not None else safe.size) if reduction == "mean" else None
+        out = NllLossIndex.apply(x, safe=safe, wt=wt, reduction=reduction, denom=denom)
+        return out.squeeze(0) if unbatched and reduction == "none" else out
     safe, wt, _ = _class_targets(x, t, weight, ignore_index, "nll_loss")
     picked = x.gather(1, _wrap(safe[:, None])).squeeze(1)
     loss = picked * _wrap(-wt)
