@@ -58,8 +58,19 @@ class PowScalar(Op):
             return np.square(d)
         if p == 0.5:
             return np.sqrt(d)
-        if p == -1 and d.dtype.kind == "f":
-            return np.reciprocal(d)
+        if d.dtype.kind == "f":
+            if p == -1:
+                return np.reciprocal(d)
+            # products, as PyTorch computes these two: its values to the bit (np.power's differ
+            # in the last bit for ~30 % of floats) and no pow call per element (~45 ns each for a
+            # negative base)
+            if p == 3 and d.dtype.itemsize >= 4:  # (float16: PyTorch rounds once, from float32)
+                cube = np.square(d)
+                cube *= d
+                return cube
+            if p == -2 and d.dtype.itemsize >= 4:
+                inverse = np.square(d)
+                return np.reciprocal(inverse, out=inverse)
         return np.power(d, p)
 
     def backward(self, g):
