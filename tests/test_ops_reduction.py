@@ -184,6 +184,26 @@ def test_amax_shares_ties_evenly():
     assert x.grad.tolist() == [[0, 0.5, 0.5], [0.5, 0.5, 0]]
 
 
+@needs_torch
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("call", ["max()", "min()", "amax(1)", "amin(0)", "amax((0, 2), keepdim=True)"])
+def test_extreme_gradients_are_torch_s_to_the_bit(call, dtype, create_graph):
+    """Ties share g / count in the input's dtype; the other entries hold g's sign times zero for
+    amax/amin and +0 for max()/min(), as PyTorch's do (a negative g shows the difference)."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, (3, 4, 5)).astype(dtype)  # many ties
+    ga = rng.uniform(-1.0, 0.5, tuple(eval(f"torch.from_numpy(x).{call}").shape)).astype(dtype)
+    grads = []
+    for L in (dyngrad, torch):
+        t = L.tensor(x, requires_grad=True)
+        y = eval(f"t.{call}")
+        (gx,) = L.autograd.grad(y, t, L.tensor(ga), create_graph=create_graph and L is dyngrad)
+        grads.append(gx.detach().numpy())
+    assert grads[0].dtype == grads[1].dtype
+    np.testing.assert_array_equal(grads[0].view(np.uint8), grads[1].view(np.uint8))
+
+
 # --- dtypes ------------------------------------------------------------------------------------
 
 

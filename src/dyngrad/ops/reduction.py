@@ -27,6 +27,7 @@ import builtins
 
 from .. import dtypes
 from .._numpy import np
+from ..autograd import grad_mode
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, norm_dim, norm_dims, opmath_dtype
 
@@ -323,11 +324,14 @@ def _check_nonempty(d: np.ndarray, dims: tuple, op: str) -> None:
 
 
 class _Extreme(Op):
-    """amax / amin: the gradient is shared evenly between the elements equal to the extreme."""
+    """amax / amin, and max() / min() over every element: the gradient is shared evenly between
+    the elements equal to the extreme (found in backward: a forward whose gradient is never
+    asked for makes one pass), as PyTorch shares it: ``g / count`` there, its sign on the zeros
+    elsewhere for amax/amin (``g / count * hit``) and +0 for max()/min()."""
 
-    _release_attrs = ("share",)
+    _release_attrs = ("extreme",)
 
-    reduce = staticmethod(np.max)
+    reduce = np.maximum.reduce
 
     def forward(self, x, *, dims=(), keepdim=False, op="amax"):
         d = x._data
@@ -335,22 +339,35 @@ class _Extreme(Op):
         self.shape = d.shape
         self.dims = dims
         self.keepdim = keepdim
-        out = self.reduce(d, axis=dims, keepdims=True)
+        out = self.reduce(d, dims, None, None, True)
         if d.dtype.kind == "f" and self.needs_input_grad:
-            hit = (d == out) | (np.isnan(d) & np.isnan(out))
-            self.share = hit / hit.sum(axis=dims, keepdims=True)
+            self.extreme, self.everywhere = out, op in ("max", "min")
+            self.save_for_backward(x)
         return out if keepdim else out.reshape(tuple(s for i, s in enumerate(d.shape) if i not in dims))
 
     def backward(self, g):
-        return _spread(g, self.shape, self.dims, self.keepdim) * _wrap(self.share)
+        (x,) = self.saved_tensors
+        d, out = x._data, self.extreme
+        hit = d == out
+        if np.isnan(out).any():  # a nan is the extreme of its group: the group's nans share
+            hit |= np.isnan(d) & np.isnan(out)
+        count = hit.sum(axis=self.dims, keepdims=True).astype(d.dtype)
+        if grad_mode.enabled:  # the backward is being recorded: a function of g
+            gx = _spread(g, self.shape, self.dims, self.keepdim) / _wrap(count) * _wrap(hit.astype(d.dtype))
+            return gx + 0.0 if self.everywhere else gx
+        gd = g._data if self.keepdim else g._data.reshape(_kept_shape(self.shape, self.dims))
+        gx = np.multiply(gd / count, hit, dtype=d.dtype)
+        if self.everywhere:
+            gx += 0.0  # -0 (a negative g times a miss) + 0 is +0; every other value stays
+        return _wrap(gx)
 
 
 class Amax(_Extreme):
-    reduce = staticmethod(np.max)
+    reduce = np.maximum.reduce
 
 
 class Amin(_Extreme):
-    reduce = staticmethod(np.min)
+    reduce = np.minimum.reduce
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
