@@ -41,10 +41,14 @@ def _dot_over(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
 def _moments(d: np.ndarray, dims: tuple) -> tuple:
     """Mean and biased variance of ``d`` over ``dims`` (kept), and ``d - mean``: a fresh array
     that ``Normalize`` may take over as its output buffer."""
+    count = _groups(d.shape, dims)[2]
     with np.errstate(invalid="ignore", divide="ignore"):
-        m = d.mean(axis=dims, keepdims=True)
+        if d.dtype.itemsize >= 4 and count:  # ndarray.mean's sum and division, without its Python
+            m = np.add.reduce(d, dims, None, None, True)
+            m /= count
+        else:  # (float16 sums in float32 there)
+            m = d.mean(axis=dims, keepdims=True)
         xc = d - m
-        count = _groups(d.shape, dims)[2]
         return m, _dot_over(xc, xc, dims) / count if count else np.full_like(m, np.nan), xc
 
 
