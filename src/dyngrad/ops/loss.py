@@ -69,18 +69,19 @@ def _weighted(loss: Tensor, weight, reduction: str, weighted_mean: bool) -> Tens
     return _reduce(loss, reduction)
 
 
-class MseLoss(Op):
-    """``(input - target) ** 2`` reduced, for an input and a target of one shape and one float
-    dtype: one node, PyTorch's MseLossBackward0, where the composition made three (and four
-    backward nodes). Its gradient is the composition's to the bit: ``h + h`` with ``h = g' *
-    (input - target)``, ``g'`` the reduction's gradient (``g / numel`` for the mean), and minus
-    that for the target."""
+class _PointwiseLoss(Op):
+    """A loss of ``d = input - target`` entry by entry, reduced ('none', 'mean', 'sum'), for an
+    input and a target of one shape and one float dtype: one node, as PyTorch's, where the
+    composition made several. Subclasses give the per-entry loss and its derivative ``dl/dd``
+    times ``g' = g / numel`` (mean) or ``g``, on arrays and (for a recorded backward) on
+    tensors; the target's gradient is minus the input's."""
 
     _release_attrs = ("diff",)
 
-    def forward(self, x, t, *, reduction):
+    def forward(self, x, t, *, reduction, param=None):
         diff = np.subtract(x._data, t._data)
-        out = np.multiply(diff, diff)
+        self.param = param
+        out = self.loss(diff)
         self.n = out.size
         if reduction != "none":  # the reductions as Sum and Mean compute them
             if reduction == "mean" and not out.size:
@@ -99,17 +100,96 @@ class MseLoss(Op):
         n = self.n if self.reduction == "mean" and self.n else None
         x, t = self.saved_tensors  # (checks that neither was modified in place since, as PyTorch)
         if grad_mode.enabled:  # the backward is being recorded: a function of input and target
-            h = (g / n if n else g) * (x - t)
-            gx = h + h
+            gx = self.recorded_grad(x - t, g, n)
         else:
-            h = np.asarray(np.multiply(g._data / n if n else g._data, self.diff))  # (0-d: a scalar)
-            h += h
-            gx = _wrap(h)
+            gx = _wrap(np.asarray(self.grad(self.diff, g._data, n)))  # (0-d operands: a scalar)
         need = self.needs_input_grad
         return (gx if need[0] else None), (-gx if need[1] else None)
 
+
+class MseLoss(_PointwiseLoss):
+    """``d ** 2``. Its gradient is the composition's (a subtraction, a square, a mean) to the
+    bit: ``h + h`` with ``h = g' * d``."""
+
+    def loss(self, d):
+        return np.multiply(d, d)
+
+    def grad(self, d, g, n):
+        h = np.multiply(g / n if n else g, d)
+        h += h
+        return h
+
+    def recorded_grad(self, d, g, n):
+        h = (g / n if n else g) * d
+        return h + h
+
     def name(self) -> str:
         return "MseLossBackward0"
+
+
+class SmoothL1Loss(_PointwiseLoss):
+    """``0.5 d**2 / beta`` where ``|d| < beta``, ``|d| - 0.5 beta`` elsewhere, with PyTorch's
+    operation order: its values to the bit entry by entry, and its gradient, ``(d / beta) / numel
+    * g`` inside (the mean's; ``(d / beta) * g`` for the others) and ``-/+ g / numel`` beyond."""
+
+    def loss(self, d):
+        beta = self.param
+        a = np.abs(d)
+        return np.where(a < beta, np.multiply(d, 0.5) * d / beta, a - 0.5 * beta)
+
+    def grad(self, d, g, n):
+        beta, inside = self.param, d / self.param
+        if n:
+            inside *= 1 / n
+        scale = (1 / n) * g if n else g
+        return np.where(d < -beta, -scale, np.where(d > beta, scale, inside * g))
+
+    def recorded_grad(self, d, g, n):
+        beta, inside = self.param, d / self.param
+        scale = (1 / n) * g if n else g
+        dd = d.detach()._data
+        return where(_wrap(dd < -beta), -scale, where(_wrap(dd > beta), scale, (inside * (1 / n) if n else inside) * g))
+
+    def name(self) -> str:
+        return "SmoothL1LossBackward0"
+
+
+class HuberLoss(_PointwiseLoss):
+    """``0.5 d**2`` where ``|d| < delta``, ``delta (|d| - 0.5 delta)`` elsewhere, with PyTorch's
+    operation order: its values to the bit entry by entry, and its gradient, ``d / numel * g``
+    inside (the mean's; ``d * g`` for the others) and ``-/+ (delta / numel) * g`` beyond."""
+
+    def loss(self, d):
+        delta = self.param
+        a = np.abs(d)
+        return np.where(a < delta, np.multiply(d, 0.5) * d, (a - 0.5 * delta) * delta)
+
+    def grad(self, d, g, n):
+        delta = self.param
+        beyond = self._scale(d.dtype.type, n) * g
+        return np.where(d < -delta, -beyond, np.where(d > delta, beyond, (d * (1 / n) if n else d) * g))
+
+    def recorded_grad(self, d, g, n):
+        delta = self.param
+        beyond = g * self._scale(g._data.dtype.type, n)
+        dd = d.detach()._data
+        return where(_wrap(dd < -delta), -beyond, where(_wrap(dd > delta), beyond, (d * (1 / n) if n else d) * g))
+
+    def _scale(self, dtype, n):
+        """``delta / numel`` (the mean's) as PyTorch rounds it: ``1 / numel`` and the product
+        each in the input's dtype; ``delta`` for the other reductions."""
+        return dtype(1 / n) * dtype(self.param) if n else self.param
+
+    def name(self) -> str:
+        return "HuberLossBackward0"
+
+
+def _fusable(input, target, weight=None) -> bool:
+    """Operands a ``_PointwiseLoss`` takes: tensors of one shape and one float32/64 dtype, no
+    weight (broadcast or mixed operands, float16 and weights stay composed)."""
+    return (weight is None and isinstance(input, Tensor) and isinstance(target, Tensor)
+            and input._data.shape == target._data.shape and input._data.dtype == target._data.dtype
+            and input._data.dtype.kind == "f" and input._data.dtype.itemsize >= 4)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
@@ -117,11 +197,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
     """The (optionally weighted) squared error ``(input - target) ** 2``, reduced."""
     reduction = _reduction(size_average, reduce, reduction)
     _warn_size(input, target)
-    if (weight is None and isinstance(input, Tensor) and isinstance(target, Tensor)
-            and input._data.shape == target._data.shape and input._data.dtype == target._data.dtype
-            and input._data.dtype.kind == "f" and input._data.dtype.itemsize >= 4):
+    if _fusable(input, target, weight):
         return MseLoss.apply(input, target, reduction=reduction)
-    # broadcast or mixed operands, float16, a weight: composed (the grad_fn then says so)
     diff = input - target
     return _weighted(diff * diff, weight, reduction, True)
 
@@ -141,12 +218,14 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size(input, target)
+    if beta > 0 and _fusable(input, target):
+        return SmoothL1Loss.apply(input, target, reduction=reduction, param=float(beta))
     diff = input - target
     z = diff.abs()
     if beta == 0:
         return _reduce(z, reduction)
     small = _wrap(z._data < beta)
-    return _reduce(where(small, diff * diff * (0.5 / beta), z - 0.5 * beta), reduction)
+    return _reduce(where(small, diff * 0.5 * diff / beta, z - 0.5 * beta), reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -156,10 +235,12 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_size(input, target)
+    if _fusable(input, target, weight):
+        return HuberLoss.apply(input, target, reduction=reduction, param=float(delta))
     diff = input - target
     z = diff.abs()
     small = _wrap(z._data < delta)
-    loss = where(small, diff * diff * 0.5, (z - 0.5 * delta) * delta)
+    loss = where(small, diff * 0.5 * diff, (z - 0.5 * delta) * delta)
     return _weighted(loss, weight, reduction, False)
 
 
