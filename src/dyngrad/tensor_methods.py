@@ -57,10 +57,10 @@ class TensorMethods:
     clip = clamp
 
     def clamp_min(self, min):
-        return _ew.clamp(self, min, None)
+        return _ew.clamp_min(self, min)
 
     def clamp_max(self, max):
-        return _ew.clamp(self, None, max)
+        return _ew.clamp_max(self, max)
 
     def maximum(self, other):
         return _ew.maximum(self, other)
@@ -183,10 +183,10 @@ class TensorMethods:
     clip_ = clamp_
 
     def clamp_min_(self, min):
-        return _ew.clamp_(self, min, None)
+        return _ew.clamp_min_(self, min)
 
     def clamp_max_(self, max):
-        return _ew.clamp_(self, None, max)
+        return _ew.clamp_max_(self, max)
 
     def lerp_(self, end, weight):
         return _ew.lerp_(self, end, weight)

@@ -249,6 +249,21 @@ class Clamp(Op):
             grads[2] = where(_tensor(keep), g, 0.0)
         return tuple(gr if gr is None else _unbroadcast(gr, *self.shapes[i]) for i, gr in enumerate(grads))
 
+    def name(self) -> str:
+        # PyTorch's: ClampBackward1 for number bounds, ClampBackward0 for a tensor one (and
+        # ClampMin/ClampMax the other way round)
+        tensor_bound = any(s is not None for s in self.__dict__.get("shapes", (None,))[1:])
+        return ("ClampBackward0" if tensor_bound else "ClampBackward1") if type(self) is Clamp else (
+            type(self).__name__ + ("Backward1" if tensor_bound else "Backward0"))
+
+
+class ClampMin(Clamp):
+    """``clamp_min``: a ``Clamp`` with no upper bound, named as PyTorch's."""
+
+
+class ClampMax(Clamp):
+    """``clamp_max``: a ``Clamp`` with no lower bound, named as PyTorch's."""
+
 
 def _bounds(lo, hi, op: str) -> None:
     if lo is None and hi is None:
@@ -267,30 +282,34 @@ clip = clamp
 
 def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
     """``clamp(input, min=min)``."""
-    return Clamp.apply(input, min, None)
+    return ClampMin.apply(input, min, None)
 
 
 def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
     """``clamp(input, max=max)``."""
-    return Clamp.apply(input, None, max)
+    return ClampMax.apply(input, None, max)
 
 
 def clamp_(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """In-place ``clamp``."""
-    _bounds(min, max, "clamp_")
-    _check_inplace_shape(input, "clamp_", min, max)
-    return apply_inplace(Clamp, input, min, max)
+    return _clamp_inplace(Clamp, input, min, max, "clamp_")
 
 
 clip_ = clamp_
 
 
 def clamp_min_(input: Tensor, min) -> Tensor:  # noqa: A002
-    return clamp_(input, min, None)
+    return _clamp_inplace(ClampMin, input, min, None, "clamp_min_")
 
 
 def clamp_max_(input: Tensor, max) -> Tensor:  # noqa: A002
-    return clamp_(input, None, max)
+    return _clamp_inplace(ClampMax, input, None, max, "clamp_max_")
+
+
+def _clamp_inplace(op: type, input: Tensor, lo, hi, name: str) -> Tensor:
+    _bounds(lo, hi, name)
+    _check_inplace_shape(input, name, lo, hi)
+    return apply_inplace(op, input, lo, hi)
 
 
 # --- where -----------------------------------------------------------------------------------

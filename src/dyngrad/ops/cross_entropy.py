@@ -133,8 +133,8 @@ class SoftmaxCrossEntropyIndex(Op):
         gx[self.at] -= scale[:, 0] if scale.ndim else scale
         return _wrap(gx)
 
-    def name(self) -> str:
-        return "LogSoftmaxBackward0"
+    def name(self) -> str:  # PyTorch's top node here (its log_softmax node below it is fused in)
+        return "NllLossBackward0"
 
 
 def _target_index(safe: np.ndarray) -> tuple:

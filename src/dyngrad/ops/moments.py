@@ -178,8 +178,8 @@ class Norm2(Op):
             out = out + _wrap(zero.astype(out._data.dtype))
         return g * x / out
 
-    def name(self) -> str:
-        return "NormBackward1"
+    def name(self) -> str:  # Tensor.norm runs linalg.vector_norm in PyTorch 2
+        return "LinalgVectorNormBackward0"
 
 
 class NormZero(Op):

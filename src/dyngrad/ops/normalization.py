@@ -150,13 +150,27 @@ class Normalize(Op):
         return (gx, gw, gb)[: len(need)]
 
 
-def _normalize(x: Tensor, weight, bias, **settings) -> Tensor:
-    """``Normalize`` with weight/bias passed positionally only when given."""
+class BatchNormalize(Normalize):
+    """batch_norm's ``Normalize``, named as PyTorch's node."""
+
+    def name(self) -> str:
+        return "NativeBatchNormBackward0"
+
+
+class LayerNormalize(Normalize):
+    """layer_norm's ``Normalize``, named as PyTorch's node."""
+
+    def name(self) -> str:
+        return "NativeLayerNormBackward0"
+
+
+def _normalize(x: Tensor, weight, bias, op: type = Normalize, **settings) -> Tensor:
+    """``op`` (a ``Normalize``) with weight/bias passed positionally only when given."""
     if bias is not None:
-        return Normalize.apply(x, weight, bias, **settings)
+        return op.apply(x, weight, bias, **settings)
     if weight is not None:
-        return Normalize.apply(x, weight, **settings)
-    return Normalize.apply(x, **settings)
+        return op.apply(x, weight, **settings)
+    return op.apply(x, **settings)
 
 
 def _check_float(input: Tensor, op: str) -> None:
@@ -207,13 +221,13 @@ def batch_norm(
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {shape_str(d.shape)}")
         stats = _moments(d, dims)
         _update_running_stats(running_mean, running_var, *stats[:2], momentum, n)
-        return _normalize(input, weight, bias, stats=stats, from_input=True, dims=dims, eps=eps,
-                          param_shape=param_shape, param_dims=dims)
+        return _normalize(input, weight, bias, BatchNormalize, stats=stats, from_input=True, dims=dims,
+                          eps=eps, param_shape=param_shape, param_dims=dims)
     if running_mean is None or running_var is None:
         raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must be defined in evaluation mode")
     stats = (running_mean._data.reshape(param_shape), running_var._data.reshape(param_shape))
-    return _normalize(input, weight, bias, stats=stats, from_input=False, eps=eps, param_shape=param_shape,
-                      param_dims=dims)
+    return _normalize(input, weight, bias, BatchNormalize, stats=stats, from_input=False, eps=eps,
+                      param_shape=param_shape, param_dims=dims)
 
 
 def _update_running_stats(running_mean, running_var, m: np.ndarray, v: np.ndarray, momentum, n: int) -> None:
@@ -258,8 +272,8 @@ def layer_norm(
         _check_param(t, name, None, input, "layer_norm")
     nd = len(shape)
     dims = tuple(range(nd - k, nd))
-    return _normalize(input, weight, bias, stats=_moments(input._data, dims), from_input=True, dims=dims,
-                      eps=eps, param_shape=normalized_shape, param_dims=tuple(range(nd - k)))
+    return _normalize(input, weight, bias, LayerNormalize, stats=_moments(input._data, dims), from_input=True,
+                      dims=dims, eps=eps, param_shape=normalized_shape, param_dims=tuple(range(nd - k)))
 
 
 def group_norm(

@@ -192,9 +192,16 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
         if dim is None:
             return Sum.apply(input, dims=_all_dims(n), keepdim=keepdim)
         if type(dim) is int and -n <= dim < n:
-            return Sum.apply(input, dims=(dim + n if dim < 0 else dim,), keepdim=keepdim)
+            return SumDim.apply(input, dims=(dim + n if dim < 0 else dim,), keepdim=keepdim)
     dims = _dims(dim, input._data.ndim, "sum")
-    return Sum.apply(_cast_input(input, dtype), dims=dims, keepdim=keepdim)
+    return (Sum if dim is None else SumDim).apply(_cast_input(input, dtype), dims=dims, keepdim=keepdim)
+
+
+class SumDim(Sum):
+    """``sum`` over given dims: PyTorch names its node SumBackward1 (SumBackward0: every dim)."""
+
+    def name(self) -> str:
+        return "SumBackward1"
 
 
 class Mean(Op):
@@ -218,6 +225,13 @@ class Mean(Op):
         return _spread(g, self.shape, self.dims, self.keepdim) / self.n
 
 
+class MeanDim(Mean):
+    """``mean`` over given dims: PyTorch names its node MeanBackward1 (MeanBackward0: every dim)."""
+
+    def name(self) -> str:
+        return "MeanBackward1"
+
+
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The mean over ``dim`` (float input, or a float ``dtype=``)."""
     if dtype is None and input._data.dtype.kind == "f":  # the common calls
@@ -225,7 +239,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         if dim is None:
             return Mean.apply(input, dims=_all_dims(n), keepdim=keepdim)
         if type(dim) is int and -n <= dim < n:
-            return Mean.apply(input, dims=(dim + n if dim < 0 else dim,), keepdim=keepdim)
+            return MeanDim.apply(input, dims=(dim + n if dim < 0 else dim,), keepdim=keepdim)
     want = input.dtype if dtype is None else dtypes.as_dtype(dtype)
     if not want.is_floating_point:
         which = "Input" if dtype is None else "Optional"
@@ -234,7 +248,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
             f"or complex dtype. Got: {want.name}"
         )
     dims = _dims(dim, input._data.ndim, "mean")
-    return Mean.apply(_cast_input(input, dtype), dims=dims, keepdim=keepdim)
+    return (Mean if dim is None else MeanDim).apply(_cast_input(input, dtype), dims=dims, keepdim=keepdim)
 
 
 class Prod(Op):
@@ -343,6 +357,7 @@ class _Extreme(Op):
         if d.dtype.kind == "f" and self.needs_input_grad:
             self.extreme, self.everywhere = out, op in ("max", "min")
             self.save_for_backward(x)
+            self.op = op
         return out if keepdim else out.reshape(tuple(s for i, s in enumerate(d.shape) if i not in dims))
 
     def backward(self, g):
@@ -360,6 +375,10 @@ class _Extreme(Op):
         if self.everywhere:
             gx += 0.0  # -0 (a negative g times a miss) + 0 is +0; every other value stays
         return _wrap(gx)
+
+    def name(self) -> str:  # PyTorch's: max() and min() are MaxBackward1 / MinBackward1
+        op = self.__dict__.get("op", "amax")
+        return op.capitalize() + ("Backward1" if op in ("max", "min") else "Backward0")
 
 
 class Amax(_Extreme):

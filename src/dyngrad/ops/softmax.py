@@ -41,6 +41,9 @@ class LogSumExp(Op):
         out = _spread(self.output, self.shape, self.dims, self.keepdim)
         return _spread(g, self.shape, self.dims, self.keepdim) * (x - out).exp()
 
+    def name(self) -> str:
+        return "LogsumexpBackward0"
+
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, without overflow."""

@@ -251,6 +251,9 @@ class Prelu(Op):
             gw = sum_to(g * x * _wrap(negative), self.bshape).reshape(self.wshape)
         return gx, gw
 
+    def name(self) -> str:
+        return "PreluKernelBackward0"
+
 
 # --- public functions ---------------------------------------------------------------------------
 
