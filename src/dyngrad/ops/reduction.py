@@ -355,9 +355,8 @@ class _Extreme(Op):
         self.keepdim = keepdim
         out = self.reduce(d, dims, None, None, True)
         if d.dtype.kind == "f" and self.needs_input_grad:
-            self.extreme, self.everywhere = out, op in ("max", "min")
+            self.extreme, self.op = out, op
             self.save_for_backward(x)
-            self.op = op
         return out if keepdim else out.reshape(tuple(s for i, s in enumerate(d.shape) if i not in dims))
 
     def backward(self, g):
@@ -367,17 +366,18 @@ class _Extreme(Op):
         if np.isnan(out).any():  # a nan is the extreme of its group: the group's nans share
             hit |= np.isnan(d) & np.isnan(out)
         count = hit.sum(axis=self.dims, keepdims=True).astype(d.dtype)
+        everywhere = self.op in ("max", "min")
         if grad_mode.enabled:  # the backward is being recorded: a function of g
             gx = _spread(g, self.shape, self.dims, self.keepdim) / _wrap(count) * _wrap(hit.astype(d.dtype))
-            return gx + 0.0 if self.everywhere else gx
+            return gx + 0.0 if everywhere else gx
         gd = g._data if self.keepdim else g._data.reshape(_kept_shape(self.shape, self.dims))
         gx = np.multiply(gd / count, hit, dtype=d.dtype)
-        if self.everywhere:
+        if everywhere:
             gx += 0.0  # -0 (a negative g times a miss) + 0 is +0; every other value stays
         return _wrap(gx)
 
     def name(self) -> str:  # PyTorch's: max() and min() are MaxBackward1 / MinBackward1
-        op = self.__dict__.get("op", "amax")
+        op = self.__dict__.get("op") or type(self).__name__.lower()
         return op.capitalize() + ("Backward1" if op in ("max", "min") else "Backward0")
 
 
