@@ -49,6 +49,9 @@ CALLS = {
     "nll_loss": lambda L, x: L.nn.functional.nll_loss(x, L.tensor([0, 4, 2, 1])),
     "cross_entropy": lambda L, x: L.nn.functional.cross_entropy(x, L.tensor([0, 4, 2, 1])),
     "x ** 3": lambda L, x: x**3,
+    "binary_cross_entropy": lambda L, x: L.nn.functional.binary_cross_entropy(x.sigmoid(), x.detach().sigmoid()),
+    "binary_cross_entropy weighted": lambda L, x: L.nn.functional.binary_cross_entropy(
+        x.sigmoid(), x.detach().sigmoid(), L.ones(5), reduction="sum"),
 }
 
 

@@ -515,3 +515,41 @@ def test_pointwise_losses_gradgrad_through_their_recorded_backward(fn, param):
         assert dyngrad.autograd.gradgradcheck(
             lambda a, b, r=reduction: getattr(loss, fn)(a, b, reduction=r, **kwargs),
             (dyngrad.tensor(x, requires_grad=True), dyngrad.tensor(y, requires_grad=True)))
+
+
+def _composed_bce(x, t, w, reduction):
+    """binary_cross_entropy as dyngrad composed it before: the elementwise op, a product, a mean."""
+    per = loss.BinaryCrossEntropy.apply(x, t)
+    per = per * w if w is not None else per
+    return per.mean() if reduction == "mean" else per.sum() if reduction == "sum" else per
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_is_one_node_with_the_composition_s_bits(reduction, weighted, dtype):
+    rng = np.random.default_rng(10)
+    xa, ta = rng.uniform(0, 1, (2, 7, 9)).astype(dtype), rng.uniform(0, 1, (2, 7, 9)).astype(dtype)
+    xa.reshape(-1)[:3] = [0.0, 1.0, 0.5]
+    w = dyngrad.tensor(rng.uniform(0.2, 2.0, 9).astype(dtype)) if weighted else None
+    ga = rng.standard_normal(xa.shape).astype(dtype) if reduction == "none" else np.asarray(0.3, dtype)
+    results = []
+    for fn in (lambda x, t: loss.binary_cross_entropy(x, t, w, reduction=reduction),
+               lambda x, t: _composed_bce(x, t, w, reduction)):
+        x, t = dyngrad.tensor(xa, requires_grad=True), dyngrad.tensor(ta, requires_grad=True)
+        out = fn(x, t)
+        first = dyngrad.autograd.grad(out, (x, t), dyngrad.tensor(ga))
+        recorded = dyngrad.autograd.grad(fn(x, t), (x, t), dyngrad.tensor(ga), create_graph=True)
+        results.append((out, *first, *recorded))
+    assert results[0][0].grad_fn.name() == "BinaryCrossEntropyBackward0"
+    for a, b in zip(*results):
+        bits = [np.atleast_1d(v.detach().numpy()).view(np.uint8) for v in (a, b)]
+        np.testing.assert_array_equal(*bits)
+
+
+def test_binary_cross_entropy_weight_is_not_differentiable_as_in_torch():
+    x, t = dyngrad.rand(4, requires_grad=True), dyngrad.rand(4)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'weight'"):
+        loss.binary_cross_entropy(x, t, weight=dyngrad.rand(4, requires_grad=True))
+    with dyngrad.no_grad():
+        loss.binary_cross_entropy(x, t, weight=dyngrad.rand(4, requires_grad=True))

@@ -69,6 +69,16 @@ def _weighted(loss: Tensor, weight, reduction: str, weighted_mean: bool) -> Tens
     return _reduce(loss, reduction)
 
 
+def _reduce_entries(out: np.ndarray, reduction: str):
+    """Per-entry losses reduced as Sum and Mean compute them (the mean of nothing is nan)."""
+    if reduction == "none":
+        return out
+    if reduction == "mean" and not out.size:
+        return np.array(np.nan, out.dtype)
+    total = _add_reduce(out, _all_dims(out.ndim), None, None, False)
+    return total / out.size if reduction == "mean" else total
+
+
 class _PointwiseLoss(Op):
     """A loss of ``d = input - target`` entry by entry, reduced ('none', 'mean', 'sum'), for an
     input and a target of one shape and one float dtype: one node, as PyTorch's, where the
@@ -83,13 +93,7 @@ class _PointwiseLoss(Op):
         self.param = param
         out = self.loss(diff)
         self.n = out.size
-        if reduction != "none":  # the reductions as Sum and Mean compute them
-            if reduction == "mean" and not out.size:
-                out = np.array(np.nan, out.dtype)
-            else:
-                out = _add_reduce(out, _all_dims(out.ndim), None, None, False)
-                if reduction == "mean":
-                    out = out / self.n
+        out = _reduce_entries(out, reduction)
         if self.needs_input_grad:
             self.reduction, self.diff = reduction, diff
             self.save_for_backward(x, t)
@@ -248,29 +252,57 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 class BinaryCrossEntropy(Op):
-    """``-(t * log(x) + (1 - t) * log(1 - x))`` elementwise, each log clamped at -100; the input
-    gradient ``(x - t) / max(x * (1 - x), 1e-12)`` stays finite at 0 and 1 as in PyTorch."""
+    """``-(t * log(x) + (1 - t) * log(1 - x))`` elementwise, each log clamped at -100, times a
+    constant ``weight`` (as PyTorch's, not differentiable), reduced: one node, PyTorch's
+    BinaryCrossEntropyBackward0, with the values and gradients of the composition it replaced (the
+    op, a product and a mean) to the bit. The input gradient ``g' (x - t) / max(x (1 - x), 1e-12)``
+    stays finite at 0 and 1 as in PyTorch (``g'``: the reduction's gradient times the weight)."""
 
-    def forward(self, x, t):
+    _release_attrs = ("weight",)
+
+    def forward(self, x, t, *, weight=None, reduction="none"):
         d, td = x._data, t._data
-        self.save_for_backward(x, t)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_x = np.maximum(np.log(d), -100)
             log_1mx = np.maximum(np.log1p(-d), -100)
-        return -(td * log_x + (1 - td) * log_1mx)
+        out = -(td * log_x + (1 - td) * log_1mx)
+        if weight is not None:
+            out = out * weight
+        self.n = out.size
+        if self.needs_input_grad:
+            self.weight, self.reduction = weight, reduction
+            self.save_for_backward(x, t)
+        return _reduce_entries(out, reduction)
 
     def backward(self, g):
         x, t = self.saved_tensors
         need = self.needs_input_grad
-        gx = g * (x - t) / clamp_min(x * (1 - x), 1e-12) if need[0] else None
-        gt = g * ((-x).log1p() - x.log()) if need[1] else None
+        n = self.n if self.reduction == "mean" and self.n else None
+        if grad_mode.enabled:  # the backward is being recorded: a function of x, t and g
+            if n:
+                g = g / n
+            if self.weight is not None:
+                g = g * _wrap(self.weight)
+            gx = g * (x - t) / clamp_min(x * (1 - x), 1e-12) if need[0] else None
+            gt = g * ((-x).log1p() - x.log()) if need[1] else None
+            return gx, gt
+        gd = g._data / n if n else g._data
+        if self.weight is not None:
+            gd = gd * self.weight
+        xd, td = x._data, t._data
+        gx = gt = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need[0]:
+                gx = _wrap(np.asarray(gd * (xd - td) / np.maximum(xd * (1 - xd), 1e-12)))
+            if need[1]:
+                gt = _wrap(np.asarray(gd * (np.log1p(-xd) - np.log(xd))))
         return gx, gt
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
     """The binary cross entropy of probabilities ``input`` against ``target``, each element
-    optionally rescaled by ``weight`` (broadcast to the input)."""
+    optionally rescaled by ``weight`` (broadcast to the input; a constant, as in PyTorch)."""
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(
@@ -283,7 +315,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     td = target._data
     if td.size and not ((td >= 0) & (td <= 1)).all():
         raise RuntimeError("all elements of target should be between 0 and 1")
-    loss = BinaryCrossEntropy.apply(input, target)
+    w = None
     if weight is not None:
         try:
             np.broadcast_to(weight._data, d.shape)
@@ -292,8 +324,14 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                 f"binary_cross_entropy: weight of shape {shape_str(weight.shape)} does not broadcast to the "
                 f"input's shape {shape_str(input.shape)}"
             ) from None
-        loss = loss * weight
-    return _reduce(loss, reduction)
+        if weight.requires_grad and grad_mode.enabled:
+            raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with respect to "
+                               "argument 'weight'. This input cannot have requires_grad True.")
+        w = weight._data
+    if d.dtype == td.dtype and d.dtype.kind == "f" and (w is None or w.dtype == d.dtype):
+        return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
+    loss = BinaryCrossEntropy.apply(input, target)  # mixed dtypes: composed, as they promote
+    return _reduce(loss * weight if weight is not None else loss, reduction)
 
 
 class SoftplusNeg(Op):
