@@ -52,6 +52,8 @@ CALLS = {
     "binary_cross_entropy": lambda L, x: L.nn.functional.binary_cross_entropy(x.sigmoid(), x.detach().sigmoid()),
     "binary_cross_entropy weighted": lambda L, x: L.nn.functional.binary_cross_entropy(
         x.sigmoid(), x.detach().sigmoid(), L.ones(5), reduction="sum"),
+    "binary_cross_entropy_with_logits": lambda L, x: L.nn.functional.binary_cross_entropy_with_logits(
+        x, x.detach().sigmoid(), pos_weight=L.ones(5) * 2),
 }
 
 

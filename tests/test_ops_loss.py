@@ -553,3 +553,36 @@ def test_binary_cross_entropy_weight_is_not_differentiable_as_in_torch():
         loss.binary_cross_entropy(x, t, weight=dyngrad.rand(4, requires_grad=True))
     with dyngrad.no_grad():
         loss.binary_cross_entropy(x, t, weight=dyngrad.rand(4, requires_grad=True))
+
+
+def _composed_bce_logits(x, t, w, pw, reduction):
+    """binary_cross_entropy_with_logits as dyngrad composed it before its fused op."""
+    sp = loss.SoftplusNeg.apply(x)
+    out = (1 - t) * x + (((pw - 1) * t + 1) * sp if pw is not None else sp)
+    out = out * w if w is not None else out
+    return out.mean() if reduction == "mean" else out.sum() if reduction == "sum" else out
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("pos_weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_with_logits_is_one_node_with_the_composition_s_bits(reduction, weighted, pos_weighted, dtype):
+    rng = np.random.default_rng(11)
+    xa, ta = (rng.standard_normal((3, 7, 9)) * 4).astype(dtype), rng.uniform(0, 1, (3, 7, 9)).astype(dtype)
+    xa.reshape(-1)[:3] = [0.0, 50.0, -50.0]
+    w = dyngrad.tensor(rng.uniform(0.2, 2.0, (7, 9)).astype(dtype)) if weighted else None
+    pw = dyngrad.tensor(rng.uniform(0.2, 3.0, 9).astype(dtype)) if pos_weighted else None
+    ga = rng.standard_normal(xa.shape).astype(dtype) if reduction == "none" else np.asarray(0.3, dtype)
+    results = []
+    for fn in (lambda x, t: loss.binary_cross_entropy_with_logits(x, t, w, reduction=reduction, pos_weight=pw),
+               lambda x, t: _composed_bce_logits(x, t, w, pw, reduction)):
+        x, t = dyngrad.tensor(xa, requires_grad=True), dyngrad.tensor(ta, requires_grad=True)
+        out = fn(x, t)
+        first = dyngrad.autograd.grad(out, (x, t), dyngrad.tensor(ga))
+        recorded = dyngrad.autograd.grad(fn(x, t), (x, t), dyngrad.tensor(ga), create_graph=True)
+        results.append((out, *first, *recorded))
+    assert results[0][0].grad_fn.name() == "BinaryCrossEntropyWithLogitsBackward0"
+    for a, b in zip(*results):
+        bits = [np.atleast_1d(v.detach().numpy()).view(np.uint8) for v in (a, b)]
+        np.testing.assert_array_equal(*bits)

@@ -36,6 +36,7 @@ from .comparison import clamp_min, minimum, where
 from .cross_entropy import cross_entropy, nll_loss
 from .nn_misc import pairwise_distance
 from .reduction import _add_reduce, _all_dims, sum
+from .unary import _sigmoid_array
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -347,6 +348,55 @@ class SoftplusNeg(Op):
         return g * (x.sigmoid() - 1)
 
 
+class BinaryCrossEntropyWithLogits(Op):
+    """``(1 - t) x + lw log(1 + exp(-x))`` with ``lw = (pos_weight - 1) t + 1`` (1 without a
+    pos_weight), times a constant ``weight``, reduced: one node, PyTorch's
+    BinaryCrossEntropyWithLogitsBackward0, with the values and gradients of the composition it
+    replaced (``SoftplusNeg``, products, a sum, a mean) to the bit: ``g' (1 - t) + g' lw
+    (sigmoid(x) - 1)`` for x and ``-g' x + g' log(1 + exp(-x)) (pos_weight - 1)`` for t."""
+
+    _release_attrs = ("weight", "pos_weight", "softplus")
+
+    def forward(self, x, t, *, weight=None, pos_weight=None, reduction="mean"):
+        d, td = x._data, t._data
+        softplus = np.log1p(np.exp(-np.abs(d))) + np.maximum(-d, 0)
+        lw = None if pos_weight is None else (pos_weight - 1) * td + 1
+        out = (1 - td) * d + (softplus if lw is None else lw * softplus)
+        if weight is not None:
+            out = out * weight
+        self.n = out.size
+        if self.needs_input_grad:
+            self.weight, self.pos_weight, self.softplus, self.reduction = weight, pos_weight, softplus, reduction
+            self.save_for_backward(x, t)
+        return _reduce_entries(out, reduction)
+
+    def backward(self, g):
+        x, t = self.saved_tensors
+        n = self.n if self.reduction == "mean" and self.n else None
+        pw = self.pos_weight
+        if grad_mode.enabled:  # the backward is being recorded: a function of x, t and g
+            g = g / n if n else g
+            g = g * _wrap(self.weight) if self.weight is not None else g
+            lw = None if pw is None else _wrap(pw - 1) * t + 1
+            gx = g * (1 - t) + (g if lw is None else g * lw) * (x.sigmoid() - 1)
+            gt = -(g * x)
+            if pw is not None:
+                gt = gt + g * SoftplusNeg.apply(x) * _wrap(pw - 1)
+        else:
+            xd, td = x._data, t._data
+            gd = g._data / n if n else g._data
+            if self.weight is not None:
+                gd = gd * self.weight
+            lw = None if pw is None else (pw - 1) * td + 1
+            gx = gd * (1 - td) + (gd if lw is None else gd * lw) * (_sigmoid_array(xd) - 1)
+            gt = np.negative(gd * xd)
+            if pw is not None:
+                gt = gt + gd * self.softplus * (pw - 1)
+            gx, gt = _wrap(np.asarray(gx)), _wrap(np.asarray(gt))
+        need = self.needs_input_grad
+        return (gx if need[0] else None), (gt if need[1] else None)
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
@@ -355,6 +405,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    d = input._data
+    consts = [v for v in (weight, pos_weight) if v is not None]
+    if (d.dtype.kind == "f" and target._data.dtype == d.dtype
+            and all(c._data.dtype == d.dtype and not c.requires_grad for c in consts)
+            and np.broadcast_shapes(d.shape, *(c._data.shape for c in consts)) == d.shape):
+        return BinaryCrossEntropyWithLogits.apply(
+            input, target, weight=None if weight is None else weight._data,
+            pos_weight=None if pos_weight is None else pos_weight._data, reduction=reduction)
+    # mixed dtypes, a weight that requires grad or broadcasts the loss up: composed
     log1p_exp_neg = SoftplusNeg.apply(input)
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1
