@@ -1,12 +1,12 @@
 """Loss functions of ``nn.functional``, with PyTorch's formulas, reductions and edge cases
 (cross_entropy and nll_loss live in ``cross_entropy`` and are re-exported here).
 
-Most are compositions of dyngrad ops (so every derivative order comes for free). Fused ops with
-their own backward, for speed or for PyTorch's values at the edges: mse_loss (one node, as
-PyTorch's MseLossBackward0, instead of a subtraction, a square and a reduction),
-binary_cross_entropy (the log clamped at -100, gradient clamped like PyTorch's) and the
-``log(1 + exp(-x))`` of binary_cross_entropy_with_logits (stable for any x); cross_entropy's
-in its module."""
+The common ones are fused ops, one node each as in PyTorch (its grad_fn names), with their own
+backward on arrays and a recorded one for higher orders: mse_loss, smooth_l1_loss and huber_loss
+(``_PointwiseLoss``), binary_cross_entropy (the logs clamped at -100, the gradient kept finite at
+0 and 1 as PyTorch's) and binary_cross_entropy_with_logits (``log(1 + exp(-x))`` stable for any
+x). Unusual operands (broadcast, mixed dtypes, float16, a weight that requires grad) and the
+other losses are compositions of dyngrad ops."""
 
 from __future__ import annotations
 
