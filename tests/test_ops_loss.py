@@ -526,7 +526,7 @@ def _composed_bce(x, t, w, reduction):
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_binary_cross_entropy_is_one_node_with_the_composition_s_bits(reduction, weighted, dtype):
     rng = np.random.default_rng(10)
     xa, ta = rng.uniform(0, 1, (2, 7, 9)).astype(dtype), rng.uniform(0, 1, (2, 7, 9)).astype(dtype)
@@ -566,7 +566,7 @@ def _composed_bce_logits(x, t, w, pw, reduction):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("pos_weighted", [False, True])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_bce_with_logits_is_one_node_with_the_composition_s_bits(reduction, weighted, pos_weighted, dtype):
     rng = np.random.default_rng(11)
     xa, ta = (rng.standard_normal((3, 7, 9)) * 4).astype(dtype), rng.uniform(0, 1, (3, 7, 9)).astype(dtype)

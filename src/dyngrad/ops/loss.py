@@ -76,6 +76,8 @@ def _reduce_entries(out: np.ndarray, reduction: str):
         return out
     if reduction == "mean" and not out.size:
         return np.array(np.nan, out.dtype)
+    if reduction == "mean" and out.dtype.itemsize < 4:  # float16 means accumulate in float32
+        return out.mean()
     total = _add_reduce(out, _all_dims(out.ndim), None, None, False)
     return total / out.size if reduction == "mean" else total
 
