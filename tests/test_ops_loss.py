@@ -517,6 +517,23 @@ def test_pointwise_losses_gradgrad_through_their_recorded_backward(fn, param):
             (dyngrad.tensor(x, requires_grad=True), dyngrad.tensor(y, requires_grad=True)))
 
 
+def _assert_the_composition_s_bits(fused, composed, arrays, grad_out, name: str) -> None:
+    """``fused`` records one node called ``name``, and its value and gradients (first order, and
+    recorded under create_graph) for each of ``arrays`` (inputs that require grad) are
+    ``composed``'s bit for bit."""
+    results = []
+    for fn in (fused, composed):
+        inputs = [dyngrad.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(*inputs)
+        first = dyngrad.autograd.grad(out, inputs, dyngrad.tensor(grad_out))
+        recorded = dyngrad.autograd.grad(fn(*inputs), inputs, dyngrad.tensor(grad_out), create_graph=True)
+        results.append((out, *first, *recorded))
+    assert results[0][0].grad_fn.name() == name
+    for a, b in zip(*results):
+        bits = [np.atleast_1d(v.detach().numpy()).view(np.uint8) for v in (a, b)]
+        np.testing.assert_array_equal(*bits)
+
+
 def _composed_bce(x, t, w, reduction):
     """binary_cross_entropy as dyngrad composed it before: the elementwise op, a product, a mean."""
     per = loss.BinaryCrossEntropy.apply(x, t)
@@ -533,18 +550,9 @@ def test_binary_cross_entropy_is_one_node_with_the_composition_s_bits(reduction,
     xa.reshape(-1)[:3] = [0.0, 1.0, 0.5]
     w = dyngrad.tensor(rng.uniform(0.2, 2.0, 9).astype(dtype)) if weighted else None
     ga = rng.standard_normal(xa.shape).astype(dtype) if reduction == "none" else np.asarray(0.3, dtype)
-    results = []
-    for fn in (lambda x, t: loss.binary_cross_entropy(x, t, w, reduction=reduction),
-               lambda x, t: _composed_bce(x, t, w, reduction)):
-        x, t = dyngrad.tensor(xa, requires_grad=True), dyngrad.tensor(ta, requires_grad=True)
-        out = fn(x, t)
-        first = dyngrad.autograd.grad(out, (x, t), dyngrad.tensor(ga))
-        recorded = dyngrad.autograd.grad(fn(x, t), (x, t), dyngrad.tensor(ga), create_graph=True)
-        results.append((out, *first, *recorded))
-    assert results[0][0].grad_fn.name() == "BinaryCrossEntropyBackward0"
-    for a, b in zip(*results):
-        bits = [np.atleast_1d(v.detach().numpy()).view(np.uint8) for v in (a, b)]
-        np.testing.assert_array_equal(*bits)
+    _assert_the_composition_s_bits(lambda x, t: loss.binary_cross_entropy(x, t, w, reduction=reduction),
+                                   lambda x, t: _composed_bce(x, t, w, reduction), (xa, ta), ga,
+                                   "BinaryCrossEntropyBackward0")
 
 
 def test_binary_cross_entropy_weight_is_not_differentiable_as_in_torch():
@@ -574,15 +582,7 @@ def test_bce_with_logits_is_one_node_with_the_composition_s_bits(reduction, weig
     w = dyngrad.tensor(rng.uniform(0.2, 2.0, (7, 9)).astype(dtype)) if weighted else None
     pw = dyngrad.tensor(rng.uniform(0.2, 3.0, 9).astype(dtype)) if pos_weighted else None
     ga = rng.standard_normal(xa.shape).astype(dtype) if reduction == "none" else np.asarray(0.3, dtype)
-    results = []
-    for fn in (lambda x, t: loss.binary_cross_entropy_with_logits(x, t, w, reduction=reduction, pos_weight=pw),
-               lambda x, t: _composed_bce_logits(x, t, w, pw, reduction)):
-        x, t = dyngrad.tensor(xa, requires_grad=True), dyngrad.tensor(ta, requires_grad=True)
-        out = fn(x, t)
-        first = dyngrad.autograd.grad(out, (x, t), dyngrad.tensor(ga))
-        recorded = dyngrad.autograd.grad(fn(x, t), (x, t), dyngrad.tensor(ga), create_graph=True)
-        results.append((out, *first, *recorded))
-    assert results[0][0].grad_fn.name() == "BinaryCrossEntropyWithLogitsBackward0"
-    for a, b in zip(*results):
-        bits = [np.atleast_1d(v.detach().numpy()).view(np.uint8) for v in (a, b)]
-        np.testing.assert_array_equal(*bits)
+    _assert_the_composition_s_bits(
+        lambda x, t: loss.binary_cross_entropy_with_logits(x, t, w, reduction=reduction, pos_weight=pw),
+        lambda x, t: _composed_bce_logits(x, t, w, pw, reduction), (xa, ta), ga,
+        "BinaryCrossEntropyWithLogitsBackward0")
