@@ -368,7 +368,8 @@ class BinaryCrossEntropyWithLogits(Op):
             out = out * weight
         self.n = out.size
         if self.needs_input_grad:
-            self.weight, self.pos_weight, self.softplus, self.reduction = weight, pos_weight, softplus, reduction
+            self.weight, self.pos_weight, self.reduction = weight, pos_weight, reduction
+            self.softplus = softplus if pos_weight is not None else None  # (t's gradient reads it)
             self.save_for_backward(x, t)
         return _reduce_entries(out, reduction)
 
