@@ -35,7 +35,7 @@ from ._util import Tensor, _wrap, shape_str
 from .comparison import clamp_min, minimum, where
 from .cross_entropy import cross_entropy, nll_loss
 from .nn_misc import pairwise_distance
-from .reduction import _add_reduce, _all_dims, sum
+from .reduction import _add_reduce, _all_dims, _mean_array, sum
 from .unary import _sigmoid_array
 
 
@@ -71,15 +71,13 @@ def _weighted(loss: Tensor, weight, reduction: str, weighted_mean: bool) -> Tens
 
 
 def _reduce_entries(out: np.ndarray, reduction: str):
-    """Per-entry losses reduced as Sum and Mean compute them (the mean of nothing is nan)."""
+    """Per-entry losses reduced as Sum and Mean compute them."""
     if reduction == "none":
         return out
-    if reduction == "mean" and not out.size:
-        return np.array(np.nan, out.dtype)
-    if reduction == "mean" and out.dtype.itemsize < 4:  # float16 means accumulate in float32
-        return out.mean()
-    total = _add_reduce(out, _all_dims(out.ndim), None, None, False)
-    return total / out.size if reduction == "mean" else total
+    dims = _all_dims(out.ndim)
+    if reduction == "mean":
+        return _mean_array(out, dims, False, out.size)
+    return _add_reduce(out, dims, None, None, False)
 
 
 class _PointwiseLoss(Op):

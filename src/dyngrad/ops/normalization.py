@@ -18,7 +18,7 @@ from .._numpy import np
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ._util import Tensor, _wrap, opmath_dtype, shape_str
-from .reduction import mean, sum
+from .reduction import _mean_array, mean, sum
 
 
 @functools.lru_cache(maxsize=256)
@@ -43,11 +43,7 @@ def _moments(d: np.ndarray, dims: tuple) -> tuple:
     that ``Normalize`` may take over as its output buffer."""
     count = _groups(d.shape, dims)[2]
     with np.errstate(invalid="ignore", divide="ignore"):
-        if d.dtype.itemsize >= 4 and count:  # ndarray.mean's sum and division, without its Python
-            m = np.add.reduce(d, dims, None, None, True)
-            m /= count
-        else:  # (float16 sums in float32 there)
-            m = d.mean(axis=dims, keepdims=True)
+        m = _mean_array(d, dims, True, count)
         xc = d - m
         return m, _dot_over(xc, xc, dims) / count if count else np.full_like(m, np.nan), xc
 

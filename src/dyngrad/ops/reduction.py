@@ -213,16 +213,22 @@ class Mean(Op):
         self.dims = dims
         self.keepdim = keepdim
         n = self.n = _reduced_numel(d.shape, dims)
-        if not n:
-            return np.full(_add_reduce(d, dims, None, None, keepdim).shape, np.nan, d.dtype)
-        if d.dtype.itemsize < 4:  # float16 accumulates in float32 in NumPy's mean
-            return d.mean(axis=dims, keepdims=keepdim)
-        # what ndarray.mean does for float32/64, without its Python layers
-        total = _add_reduce(d, dims, None, None, keepdim)
-        return np.true_divide(total, n, out=total) if type(total) is np.ndarray else total / n
+        return _mean_array(d, dims, keepdim, n)
 
     def backward(self, g):
         return _spread(g, self.shape, self.dims, self.keepdim) / self.n
+
+
+def _mean_array(d: np.ndarray, dims: tuple, keepdim: bool, n: int):
+    """The mean of float ``d`` over ``dims`` (``n`` values each), as ndarray.mean computes it,
+    without its Python layers: the ops that average (Mean, the fused losses, the norms' moments)
+    share it, so that their means agree to the bit. The mean of nothing is nan."""
+    if not n:
+        return np.full(_add_reduce(d, dims, None, None, keepdim).shape, np.nan, d.dtype)
+    if d.dtype.itemsize < 4:  # float16 accumulates in float32 in NumPy's mean
+        return d.mean(axis=dims, keepdims=keepdim)
+    total = _add_reduce(d, dims, None, None, keepdim)
+    return np.true_divide(total, n, out=total) if type(total) is np.ndarray else total / n
 
 
 class MeanDim(Mean):
