@@ -284,13 +284,14 @@ def test_pooling_geometry_made_once_per_shape_and_arguments_still_checks_each_ca
 
     F = dyngrad.nn.functional
     x = dyngrad.randn(2, 3, 8, 8)
-    pooling._geoms.clear()
+    cache = pooling._cached_pool_geom
+    cache.cache_clear()
     assert F.max_pool2d(x, 2).shape == (2, 3, 4, 4)
-    assert F.max_pool2d(x, 2).shape == (2, 3, 4, 4) and len(pooling._geoms) == 1
+    assert F.max_pool2d(x, 2).shape == (2, 3, 4, 4) and cache.cache_info().currsize == 1
     assert F.max_pool2d(x, 3, 1).shape == (2, 3, 6, 6)  # other arguments, other entry
     assert F.avg_pool2d(x, (2, 2)).shape == (2, 3, 4, 4)
     assert F.max_pool2d(x, [2, 2]).shape == (2, 3, 4, 4)  # a list: made afresh, not kept
-    assert len(pooling._geoms) == 3
+    assert cache.cache_info().currsize == 3
     with pytest.raises(RuntimeError, match="pad should be at most half"):
         F.max_pool2d(x, 2, padding=2)
     with pytest.raises(RuntimeError, match="pad should be at most half"):

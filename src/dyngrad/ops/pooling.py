@@ -12,6 +12,7 @@ indices and scatters with ``np.bincount``."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 from .._numpy import np
@@ -52,9 +53,6 @@ def _pool_rank(x, nsp: int, op: str) -> bool:
     return nd == nsp + 2
 
 
-_geoms: dict = {}  # (op, nsp, shape, arguments) -> (geometry, output size), for int arguments
-
-
 def _int_arg(v) -> bool:
     return type(v) is int or v is None or (type(v) is tuple and all(type(e) is int for e in v))
 
@@ -62,19 +60,11 @@ def _int_arg(v) -> bool:
 def _pool_geom(op, nsp, x, kernel_size, stride, padding, dilation, ceil_mode) -> tuple:
     """(geometry, output size (Ho, Wo)) of a max/avg pooling; the padding at the high end is
     widened so that ceil-mode windows lie inside the padded buffer. Made once per input shape
-    and arguments (its checks cost more than a small pooling: 18 of 38 us on 8x4x4x5)."""
+    and int arguments (its checks cost more than a small pooling: 18 of 38 us on 8x4x4x5)."""
     batched = _pool_rank(x, nsp, op)
     args = (kernel_size, stride, padding, dilation)
-    if not all(_int_arg(v) for v in args):
-        return _new_pool_geom(op, nsp, x._data.shape, batched, *args, ceil_mode)
-    key = (op, nsp, x._data.shape, *args, bool(ceil_mode))
-    found = _geoms.get(key)
-    if found is None:
-        found = _new_pool_geom(op, nsp, x._data.shape, batched, *args, ceil_mode)
-        if len(_geoms) >= 1024:
-            _geoms.clear()
-        _geoms[key] = found
-    return found
+    make = _cached_pool_geom if all(_int_arg(v) for v in args) else _new_pool_geom
+    return make(op, nsp, x._data.shape, batched, *args, bool(ceil_mode))
 
 
 def _new_pool_geom(op, nsp, shape, batched, kernel_size, stride, padding, dilation, ceil_mode) -> tuple:
@@ -106,6 +96,8 @@ def _new_pool_geom(op, nsp, shape, batched, kernel_size, stride, padding, dilati
     geom = _Geom(kernel, stride, widened, dilation, 1, nsp, batched)
     return geom, ((1, *out) if nsp == 1 else out)
 
+
+_cached_pool_geom = functools.lru_cache(maxsize=1024)(_new_pool_geom)
 
 def _positions(geom: _Geom) -> list:
     """(k, row offset, col offset) of each kernel position k = i * kw + j."""
