@@ -586,3 +586,11 @@ def test_bce_with_logits_is_one_node_with_the_composition_s_bits(reduction, weig
         lambda x, t: loss.binary_cross_entropy_with_logits(x, t, w, reduction=reduction, pos_weight=pw),
         lambda x, t: _composed_bce_logits(x, t, w, pw, reduction), (xa, ta), ga,
         "BinaryCrossEntropyWithLogitsBackward0")
+
+
+def test_bce_with_logits_names_a_weight_that_does_not_broadcast():
+    x, t = dyngrad.rand(3, 4, requires_grad=True), dyngrad.rand(3, 4)
+    with pytest.raises(RuntimeError, match=r"size of tensor a \(4\) must match the size of tensor b \(5\)"):
+        loss.binary_cross_entropy_with_logits(x, t, weight=dyngrad.rand(5))
+    with pytest.raises(RuntimeError, match=r"size of tensor a \(5\) must match the size of tensor b \(4\)"):
+        loss.binary_cross_entropy_with_logits(x, t, pos_weight=dyngrad.rand(5))

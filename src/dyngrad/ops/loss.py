@@ -398,6 +398,14 @@ class BinaryCrossEntropyWithLogits(Op):
         return (gx if need[0] else None), (gt if need[1] else None)
 
 
+def _fit(shape: tuple, arrays: list) -> bool:
+    """Whether ``arrays`` broadcast to ``shape`` without widening it."""
+    try:
+        return np.broadcast_shapes(shape, *(a.shape for a in arrays)) == shape
+    except ValueError:
+        return False
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
@@ -407,14 +415,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     d = input._data
-    consts = [v for v in (weight, pos_weight) if v is not None]
+    consts = [v._data for v in (weight, pos_weight) if v is not None]
     if (d.dtype.kind == "f" and target._data.dtype == d.dtype
-            and all(c._data.dtype == d.dtype and not c.requires_grad for c in consts)
-            and np.broadcast_shapes(d.shape, *(c._data.shape for c in consts)) == d.shape):
+            and all(c.dtype == d.dtype for c in consts) and _fit(d.shape, consts)
+            and not any(v is not None and v.requires_grad for v in (weight, pos_weight))):
         return BinaryCrossEntropyWithLogits.apply(
             input, target, weight=None if weight is None else weight._data,
             pos_weight=None if pos_weight is None else pos_weight._data, reduction=reduction)
-    # mixed dtypes, a weight that requires grad or broadcasts the loss up: composed
+    # mixed dtypes, a weight that requires grad, broadcasts the loss up or does not broadcast
+    # (the composition's product raises the broadcast error): composed
     log1p_exp_neg = SoftplusNeg.apply(input)
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1
