@@ -249,20 +249,23 @@ class Clamp(Op):
             grads[2] = where(_tensor(keep), g, 0.0)
         return tuple(gr if gr is None else _unbroadcast(gr, *self.shapes[i]) for i, gr in enumerate(grads))
 
+    # PyTorch's node names, with number bounds and with a tensor bound
+    names = ("ClampBackward1", "ClampBackward0")
+
     def name(self) -> str:
-        # PyTorch's: ClampBackward1 for number bounds, ClampBackward0 for a tensor one (and
-        # ClampMin/ClampMax the other way round)
-        tensor_bound = any(s is not None for s in self.__dict__.get("shapes", (None,))[1:])
-        return ("ClampBackward0" if tensor_bound else "ClampBackward1") if type(self) is Clamp else (
-            type(self).__name__ + ("Backward1" if tensor_bound else "Backward0"))
+        return self.names[any(s is not None for s in self.shapes[1:])]
 
 
 class ClampMin(Clamp):
     """``clamp_min``: a ``Clamp`` with no upper bound, named as PyTorch's."""
 
+    names = ("ClampMinBackward0", "ClampMinBackward1")
+
 
 class ClampMax(Clamp):
     """``clamp_max``: a ``Clamp`` with no lower bound, named as PyTorch's."""
+
+    names = ("ClampMaxBackward0", "ClampMaxBackward1")
 
 
 def _bounds(lo, hi, op: str) -> None:

@@ -383,8 +383,7 @@ class _Extreme(Op):
         return _wrap(gx)
 
     def name(self) -> str:  # PyTorch's: max() and min() are MaxBackward1 / MinBackward1
-        op = self.__dict__.get("op") or type(self).__name__.lower()
-        return op.capitalize() + ("Backward1" if op in ("max", "min") else "Backward0")
+        return self.op.capitalize() + ("Backward1" if self.op in ("max", "min") else "Backward0")
 
 
 class Amax(_Extreme):
